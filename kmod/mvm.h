@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mvm.h - what the minivmm core (main.c, vm.c, vcpu.c, gpt.c, ...) and the
+ * two hardware backends (vmx*.c, svm*.c) share.
+ *
+ * Division of work:
+ *  - the core owns the fds, memory slots, the guest-physical page table
+ *    (EPT or NPT, built by gpt.c with PTE bits supplied by the backend),
+ *    the run loop (signals, preemption, requests), guest GPRs, CPUID table,
+ *    the MSR allow-list and MMIO decoding;
+ *  - a backend owns the VMCS/VMCB, entering the guest, and turning each
+ *    hardware exit into either "handled, re-enter" or a minivmm_run exit,
+ *    calling the core's helpers (mvm_cpuid_*, mvm_msr_*, mvm_mmio_*, ...).
+ */
+#ifndef MVM_H
+#define MVM_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/preempt.h>
+#include <linux/mm_types.h>
+#include <asm/fpu/types.h>
+#include "../include/minivmm.h"
+
+#define MVM_MAX_VCPUS		64
+#define MVM_MAX_SLOTS		32
+#define MVM_MAX_CPUID		256
+#define MVM_MAX_MSRS		64
+
+/* Guest GPR numbers: the x86 register encoding, as used by ModRM. */
+enum mvm_gpr {
+	MVM_RAX, MVM_RCX, MVM_RDX, MVM_RBX, MVM_RSP, MVM_RBP, MVM_RSI, MVM_RDI,
+	MVM_R8, MVM_R9, MVM_R10, MVM_R11, MVM_R12, MVM_R13, MVM_R14, MVM_R15,
+	MVM_NR_GPRS
+};
+
+/* Access rights of a guest-physical mapping. */
+#define MVM_PROT_READ		BIT(0)
+#define MVM_PROT_WRITE		BIT(1)
+#define MVM_PROT_EXEC		BIT(2)
+
+struct mvm_memslot {
+	u64 gpa;			/* guest-physical base, page aligned */
+	u64 size;			/* bytes, page aligned, > 0 */
+	u64 uaddr;			/* userspace address of byte 0 */
+	u32 flags;			/* MINIVMM_MEM_* */
+	u32 id;				/* slot number */
+	unsigned long npages;
+	struct page **pages;		/* pinned with FOLL_LONGTERM */
+};
+
+/*
+ * The guest-physical page table: 4 levels, 512 entries a level, the same
+ * shape for EPT and NPT; only the bits of an entry differ (backend ops).
+ */
+struct mvm_gpt {
+	u64 *root;			/* kernel address of the PML4 page */
+	phys_addr_t root_pa;
+	struct mutex lock;		/* serializes changes */
+};
+
+struct mvm_vm {
+	refcount_t refs;		/* VM fd, each vCPU, each mapping */
+	struct mm_struct *mm;		/* creator; only it may run vCPUs */
+	struct mutex lock;		/* slots[], vcpus[] */
+	struct mvm_memslot *slots[MVM_MAX_SLOTS];
+	struct mvm_vcpu *vcpus[MVM_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	struct mvm_gpt gpt;
+	void *arch;			/* the backend's per-VM state */
+};
+
+/* vcpu->mode: whether the vCPU may be in guest mode right now. */
+enum mvm_vcpu_mode {
+	MVM_OUTSIDE_GUEST,
+	MVM_IN_GUEST,
+};
+
+/* vcpu->requests bits, handled by the core before each entry. */
+#define MVM_REQ_TLB_FLUSH	0	/* gpt entries were removed */
+
+/* What a backend's handling of one exit asks of the run loop. */
+enum mvm_exit_action {
+	MVM_RESUME = 0,			/* handled in the kernel: re-enter */
+	MVM_USER = 1,			/* run->exit_reason is set: return */
+};
+
+/*
+ * The exit userspace is answering when it calls RUN again: the instruction
+ * is finished then (IO in / MMIO read data stored, rip advanced), so that
+ * userspace never sees a half-done instruction through GET_REGS after the
+ * next RUN.
+ */
+enum mvm_pending {
+	MVM_PENDING_NONE,
+	MVM_PENDING_IO,			/* in: data page -> rax or memory */
+	MVM_PENDING_MMIO,		/* read: run->mmio.data -> register */
+};
+
+/*
+ * A port IO exit.  For string forms, @rep says whether a REP prefix was
+ * present and @seg_base/@addr_size describe the source or destination.
+ * @next_rip is the address after the instruction.
+ */
+struct mvm_io {
+	u16 port;
+	u8 size;			/* 1, 2 or 4 */
+	bool in;
+	bool string;
+	bool rep;
+	u8 addr_size;			/* 2, 4 or 8 (string forms) */
+	u64 seg_base;			/* ES for ins, DS/override for outs */
+	u64 next_rip;
+};
+struct mvm_vcpu {
+	struct mvm_vm *vm;
+	u32 id;
+	int cpu;			/* host CPU it is loaded on, or -1 */
+	struct mutex mutex;		/* one ioctl at a time */
+	struct minivmm_run *run;	/* page 0 of the mapping */
+	void *io_data;			/* page 1: port IO data */
+	struct preempt_notifier preempt_notifier;
+	int mode;			/* enum mvm_vcpu_mode, atomic access */
+	unsigned long requests;		/* MVM_REQ_* bits */
+
+	/*
+	 * Guest state the core reads and writes directly: the backend loads
+	 * these into the VMCS/VMCB before each entry and stores them back
+	 * after each exit, so the core never touches hardware state.
+	 */
+	unsigned long gprs[MVM_NR_GPRS];
+	unsigned long rip;
+	unsigned long rflags;
+
+	/* The CPUID table set by userspace. */
+	struct minivmm_cpuid_entry *cpuid;
+	u32 cpuid_nent;
+
+	/* Event userspace queued with MINIVMM_INTERRUPT, or -1. */
+	int pending_irq;
+	bool irq_window_requested;	/* run->request_interrupt_window */
+
+	/* The exit userspace must complete on the next RUN. */
+	enum mvm_pending pending;
+	u8 pending_reg;			/* MMIO read: destination GPR */
+	u8 pending_len;			/* MMIO read: bytes loaded */
+	u8 pending_ext;			/* MMIO read: 0 zx, 1 sx, 2 merge */
+	u8 pending_dst_size;		/* MMIO read: bytes written to reg */
+	u64 pending_rip;		/* rip after the MMIO/IO instruction */
+	struct mvm_io pending_io;	/* IO in: what to complete */
+
+	struct fpu_guest guest_fpu;	/* fpu_alloc_guest_fpstate() */
+
+	void *arch;			/* the backend's per-vCPU state */
+};
+
+/* Paging state needed to walk the guest's page tables. */
+struct mvm_paging {
+	u64 cr0, cr3, cr4, efer;
+	u64 cs_base;
+	bool cs_l, cs_db;		/* 64-bit code, 32-bit default size */
+	u8 cpl;
+};
+
+/*
+ * The backend ops table: one instance for VT-x (vmx.c), one for AMD-V
+ * (svm.c).  All vcpu ops but vcpu_create/vcpu_free are called between
+ * vcpu_load() and vcpu_put() with preemption enabled unless noted.
+ */
+struct mvm_backend_ops {
+	const char *name;
+	u32 id;				/* MINIVMM_BACKEND_* */
+
+	/* Module load: is the hardware usable?  Log why not and fail. */
+	int (*hw_check)(void);
+	/* Per host CPU, with preemption off (CPU hotplug, load, unload). */
+	int (*hw_enable)(void);
+	void (*hw_disable)(void);
+	/* Module-wide setup after hw_check (e.g. ASID allocator). */
+	int (*hw_setup)(void);
+	void (*hw_unsetup)(void);
+
+	/* Entry bits for the guest-physical table. */
+	u64 (*gpt_leaf)(phys_addr_t pa, unsigned int prot);
+	u64 (*gpt_dir)(phys_addr_t pa);
+	bool (*gpt_present)(u64 pte);
+
+	int (*vm_init)(struct mvm_vm *vm);
+	void (*vm_destroy)(struct mvm_vm *vm);
+
+	/* Allocate/free vcpu->arch; set the architectural reset state. */
+	int (*vcpu_create)(struct mvm_vcpu *vcpu);
+	void (*vcpu_free)(struct mvm_vcpu *vcpu);
+
+	/* Make the vCPU current on this CPU (preemption off). */
+	void (*vcpu_load)(struct mvm_vcpu *vcpu, int cpu);
+	void (*vcpu_put)(struct mvm_vcpu *vcpu);
+
+	/*
+	 * Enter the guest once and handle the exit.  Called with preemption
+	 * disabled and interrupts enabled; returns enum mvm_exit_action or a
+	 * negative errno.  Honors vcpu->requests via mvm_vcpu_prepare_entry().
+	 */
+	int (*vcpu_run)(struct mvm_vcpu *vcpu);
+
+	int (*get_sregs)(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs);
+	/* Validates: bad state gives -EINVAL or a FAIL_ENTRY exit. */
+	int (*set_sregs)(struct mvm_vcpu *vcpu,
+			 const struct minivmm_sregs *sregs);
+	void (*get_paging)(struct mvm_vcpu *vcpu, struct mvm_paging *pg);
+
+	/* MSRs on the core's allow-list that live in VMCS/VMCB or arch. */
+	int (*get_msr)(struct mvm_vcpu *vcpu, u32 index, u64 *data);
+	int (*set_msr)(struct mvm_vcpu *vcpu, u32 index, u64 data);
+
+	/* Inject #vector (with error code if has_error) at next entry. */
+	void (*inject_exception)(struct mvm_vcpu *vcpu, u8 vector,
+				 bool has_error, u32 error_code);
+};
+
+extern const struct mvm_backend_ops *mvm_ops;
+extern const struct mvm_backend_ops mvm_vmx_ops;
+extern const struct mvm_backend_ops mvm_svm_ops;
+
+/* ---- core services for backends (vcpu.c, cpuid.c, msr.c, mmio.c) ---- */
+
+/*
+ * Called by vcpu_run with interrupts disabled right before entry, after
+ * setting vcpu->mode = MVM_IN_GUEST: processes requests.  Returns true to
+ * go on entering, false to back out (a kick arrived: enable interrupts,
+ * set mode outside, return MVM_RESUME).
+ */
+bool mvm_vcpu_prepare_entry(struct mvm_vcpu *vcpu);
+
+/* CPUID from the userspace table into gprs[RAX..RDX]. */
+void mvm_cpuid_emulate(struct mvm_vcpu *vcpu);
+
+/* Guest RDMSR/WRMSR: 0, or -EPERM meaning "inject #GP". */
+int mvm_msr_guest_read(struct mvm_vcpu *vcpu, u32 index, u64 *data);
+int mvm_msr_guest_write(struct mvm_vcpu *vcpu, u32 index, u64 data);
+
+/*
+ * A guest access to @gpa that no writable slot backs (EPT violation or
+ * NPF).  Decodes the instruction at rip, fills run->mmio (a write carries
+ * the data), advances rip past it on completion.  Returns MVM_USER, or
+ * MVM_USER with an INTERNAL_ERROR exit for an instruction it cannot decode.
+ */
+int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write);
+
+int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io);
+
+/*
+ * Called by the core at the start of MINIVMM_RUN when vcpu->pending says
+ * userspace has answered an IO-in or MMIO-read exit: puts the data where
+ * the instruction wanted it and moves rip past the instruction.
+ */
+void mvm_io_complete(struct mvm_vcpu *vcpu);	/* io.c */
+void mvm_mmio_complete(struct mvm_vcpu *vcpu);	/* mmio.c */
+
+/* Read guest-virtual memory (for instruction fetch). 0 or -EFAULT. */
+int mvm_read_guest_virt(struct mvm_vcpu *vcpu, u64 gva, void *buf,
+			unsigned int len);
+/* Read/write guest-physical memory backed by a slot. 0 or -EFAULT. */
+int mvm_read_guest_phys(struct mvm_vm *vm, u64 gpa, void *buf,
+			unsigned int len);
+int mvm_write_guest_phys(struct mvm_vm *vm, u64 gpa, const void *buf,
+			 unsigned int len);
+
+/* Fill run for simple exits. */
+void mvm_exit_internal_error(struct mvm_vcpu *vcpu, u32 suberror,
+			     const u64 *data, u32 ndata);
+
+#endif /* MVM_H */
