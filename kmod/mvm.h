@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mvm.h - what the minivmm core (main.c, vm.c, vcpu.c, gpt.c, ...) and the
- * two hardware backends (vmx*.c, svm*.c) share.
+ * What the minivmm core (main.c, vm.c, vcpu.c, gpt.c, ...) and the two
+ * hardware backends (vmx*.c, svm*.c) share.
  *
  * Division of work:
  *  - the core owns the fds, memory slots, the guest-physical page table
@@ -17,6 +17,7 @@
 
 #include <linux/types.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/refcount.h>
 #include <linux/preempt.h>
 #include <linux/mm_types.h>
@@ -60,6 +61,12 @@ struct mvm_gpt {
 	struct mutex lock;		/* serializes changes */
 };
 
+/*
+ * Lock order (outer first): vm->lock, vm->gpt.lock, vm->slots_lock.
+ * vcpu->mutex is never held together with vm->lock.  Readers of slots[]
+ * that may run with preemption off (mvm_read/write_guest_phys) take only
+ * slots_lock for reading.
+ */
 struct mvm_vm {
 	refcount_t refs;		/* VM fd, each vCPU, each mapping */
 	struct mm_struct *mm;		/* creator; only it may run vCPUs */
@@ -69,6 +76,7 @@ struct mvm_vm {
 	unsigned int nr_vcpus;
 	struct mvm_gpt gpt;
 	void *arch;			/* the backend's per-VM state */
+	rwlock_t slots_lock;		/* writers also hold vm->lock */
 };
 
 /* vcpu->mode: whether the vCPU may be in guest mode right now. */
@@ -113,6 +121,7 @@ struct mvm_io {
 	u64 seg_base;			/* ES for ins, DS/override for outs */
 	u64 next_rip;
 };
+
 struct mvm_vcpu {
 	struct mvm_vm *vm;
 	u32 id;
@@ -153,6 +162,13 @@ struct mvm_vcpu {
 	struct fpu_guest guest_fpu;	/* fpu_alloc_guest_fpstate() */
 
 	void *arch;			/* the backend's per-vCPU state */
+
+	/* Core-private from here on: backends do not touch these. */
+	u32 pending_io_count;		/* IO: elements moved by this exit */
+	bool fpu_loaded;		/* guest_fpu is in the registers */
+	bool xcr0_loaded;		/* guest xcr0 is in XCR0 */
+	u64 xcr0;			/* guest XCR0 (default x87|SSE) */
+	u64 mtrr_def_type;		/* MSR_MTRRdefType */
 };
 
 /* Paging state needed to walk the guest's page tables. */
@@ -217,6 +233,15 @@ struct mvm_backend_ops {
 	/* Inject #vector (with error code if has_error) at next entry. */
 	void (*inject_exception)(struct mvm_vcpu *vcpu, u8 vector,
 				 bool has_error, u32 error_code);
+
+	/*
+	 * Guest-physical entries were removed (MVM_REQ_TLB_FLUSH): make sure
+	 * the next entry on this CPU uses no translation cached from the
+	 * guest-physical table (VT-x: INVEPT single-context; AMD-V: flush
+	 * this ASID, e.g. TLB_CONTROL).  Called by mvm_vcpu_prepare_entry()
+	 * with interrupts disabled and the vCPU loaded.  Required.
+	 */
+	void (*flush_tlb)(struct mvm_vcpu *vcpu);
 };
 
 extern const struct mvm_backend_ops *mvm_ops;
@@ -230,13 +255,48 @@ extern const struct mvm_backend_ops mvm_svm_ops;
  * setting vcpu->mode = MVM_IN_GUEST: processes requests.  Returns true to
  * go on entering, false to back out (a kick arrived: enable interrupts,
  * set mode outside, return MVM_RESUME).
+ *
+ * It sets vcpu->mode = MVM_IN_GUEST itself (with the barrier that pairs
+ * with mvm_vcpu_kick()), calls ops->flush_tlb() for MVM_REQ_TLB_FLUSH,
+ * backs out when a signal is pending or the CPU should reschedule, and,
+ * when it returns true, loads the guest XCR0: the backend must then call
+ * mvm_vcpu_after_exit() after the VM exit, still with interrupts
+ * disabled, which restores the host XCR0 and sets mode outside guest.
  */
 bool mvm_vcpu_prepare_entry(struct mvm_vcpu *vcpu);
+void mvm_vcpu_after_exit(struct mvm_vcpu *vcpu);
+
+/*
+ * Make @vcpu leave guest mode and see its requests: an IPI, waited for,
+ * to the CPU it runs on when it is in guest mode.  Needs interrupts
+ * enabled; may be called with preemption disabled.
+ */
+void mvm_vcpu_kick(struct mvm_vcpu *vcpu);
+
+/*
+ * The guest FPU: the core swaps it in at the start of MINIVMM_RUN and out
+ * at its end (as KVM does), so backends need not call these; they are
+ * idempotent.  Preemption may be on or off, interrupts on.
+ */
+void mvm_fpu_load(struct mvm_vcpu *vcpu);
+void mvm_fpu_put(struct mvm_vcpu *vcpu);
+
+/* Guest XSETBV: 0, or -EPERM meaning "inject #GP". */
+int mvm_xsetbv(struct mvm_vcpu *vcpu, u32 index, u64 value);
 
 /* CPUID from the userspace table into gprs[RAX..RDX]. */
 void mvm_cpuid_emulate(struct mvm_vcpu *vcpu);
 
-/* Guest RDMSR/WRMSR: 0, or -EPERM meaning "inject #GP". */
+/*
+ * Guest RDMSR/WRMSR: 0, or -EPERM meaning "inject #GP".  The allow-list is
+ * in msr.c.  The core validates values and answers MSR_IA32_APICBASE,
+ * MSR_IA32_MISC_ENABLE, MSR_MTRRcap and MSR_MTRRdefType itself; it calls
+ * ops->get_msr/set_msr (which return 0 or a negative errno) for the ones
+ * whose state lives in the VMCS/VMCB: MSR_EFER, MSR_STAR, MSR_LSTAR,
+ * MSR_CSTAR, MSR_SYSCALL_MASK, MSR_FS_BASE, MSR_GS_BASE,
+ * MSR_KERNEL_GS_BASE, MSR_IA32_SYSENTER_CS/ESP/EIP, MSR_IA32_CR_PAT and
+ * MSR_IA32_TSC (read: guest TSC; write: adjust the offset or refuse).
+ */
 int mvm_msr_guest_read(struct mvm_vcpu *vcpu, u32 index, u64 *data);
 int mvm_msr_guest_write(struct mvm_vcpu *vcpu, u32 index, u64 data);
 
@@ -255,12 +315,14 @@ int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io);
  * userspace has answered an IO-in or MMIO-read exit: puts the data where
  * the instruction wanted it and moves rip past the instruction.
  */
-void mvm_io_complete(struct mvm_vcpu *vcpu);	/* io.c */
+int mvm_io_complete(struct mvm_vcpu *vcpu);	/* io.c: 0 or MVM_USER */
 void mvm_mmio_complete(struct mvm_vcpu *vcpu);	/* mmio.c */
 
 /* Read guest-virtual memory (for instruction fetch). 0 or -EFAULT. */
 int mvm_read_guest_virt(struct mvm_vcpu *vcpu, u64 gva, void *buf,
 			unsigned int len);
+int mvm_write_guest_virt(struct mvm_vcpu *vcpu, u64 gva, const void *buf,
+			 unsigned int len);
 /* Read/write guest-physical memory backed by a slot. 0 or -EFAULT. */
 int mvm_read_guest_phys(struct mvm_vm *vm, u64 gpa, void *buf,
 			unsigned int len);
@@ -270,5 +332,40 @@ int mvm_write_guest_phys(struct mvm_vm *vm, u64 gpa, const void *buf,
 /* Fill run for simple exits. */
 void mvm_exit_internal_error(struct mvm_vcpu *vcpu, u32 suberror,
 			     const u64 *data, u32 ndata);
+
+/* ---- core internals (main.c, vm.c, memslot.c, vcpu.c, gpt.c, fpu.c) ---- */
+
+/* The vCPU mapping: page 0 struct minivmm_run, page 1 port IO data. */
+#define MVM_VCPU_MMAP_PAGES	2
+
+extern unsigned int mvm_xsave_size;	/* MINIVMM_CAP_XSAVE_SIZE */
+
+long mvm_check_cap(unsigned long cap);
+int mvm_vm_create_fd(void);
+void mvm_vm_put(struct mvm_vm *vm);
+long mvm_vm_set_memory_region(struct mvm_vm *vm,
+			      const struct minivmm_memory_region *mr);
+void mvm_vm_free_slots(struct mvm_vm *vm);
+int mvm_vcpu_create_fd(struct mvm_vm *vm, u32 id);
+void mvm_vcpu_destroy(struct mvm_vcpu *vcpu);
+
+int mvm_gpt_init(struct mvm_gpt *gpt);
+void mvm_gpt_free(struct mvm_gpt *gpt);
+int mvm_gpt_map(struct mvm_gpt *gpt, u64 gpa, struct page **pages,
+		unsigned long npages, unsigned int prot);
+void mvm_gpt_unmap(struct mvm_gpt *gpt, u64 gpa, unsigned long npages);
+
+int mvm_fpu_setup(void);
+int mvm_fpu_vcpu_init(struct mvm_vcpu *vcpu);
+void mvm_fpu_vcpu_free(struct mvm_vcpu *vcpu);
+void mvm_xcr0_load_guest(struct mvm_vcpu *vcpu);
+void mvm_xcr0_load_host(struct mvm_vcpu *vcpu);
+long mvm_vcpu_get_xsave(struct mvm_vcpu *vcpu, void __user *uaddr);
+long mvm_vcpu_set_xsave(struct mvm_vcpu *vcpu, const void __user *uaddr);
+
+void mvm_msr_vcpu_init(struct mvm_vcpu *vcpu);
+long mvm_vcpu_get_msrs(struct mvm_vcpu *vcpu, void __user *uaddr);
+long mvm_vcpu_set_msrs(struct mvm_vcpu *vcpu, void __user *uaddr);
+long mvm_vcpu_set_cpuid(struct mvm_vcpu *vcpu, void __user *uaddr);
 
 #endif /* MVM_H */

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port IO exits.  OUT data (from rax or, for OUTS, guest memory)
+ * is put in the data page before the exit; IN data is taken from it on
+ * the next MINIVMM_RUN (mvm_io_complete()), which also finishes the
+ * instruction: registers, rcx/rsi/rdi for string forms, rip.
+ *
+ * mvm_io_exit() runs inside vcpu_run with preemption off: no sleeping.
+ */
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <asm/processor-flags.h>
+
+#include "mvm.h"
+
+/* A string IO operand that is not in guest memory we can reach. */
+#define MVM_IO_FAULT	MINIVMM_INTERNAL_ERROR_EMULATION
+
+static u64 mvm_addr_mask(u8 addr_size)
+{
+	return addr_size == 8 ? ~0ULL : BIT_ULL(addr_size * 8) - 1;
+}
+
+/* Writes an address-size register as hardware does (32-bit zero-extends). */
+static void mvm_reg_write_sized(unsigned long *reg, u8 addr_size, u64 val)
+{
+	switch (addr_size) {
+	case 2:
+		*reg = (*reg & ~0xffffUL) | (val & 0xffff);
+		break;
+	case 4:
+		*reg = (u32)val;
+		break;
+	default:
+		*reg = val;
+		break;
+	}
+}
+
+static u64 mvm_io_linear(const struct mvm_io *io, u64 offset)
+{
+	u64 la = io->seg_base + offset;
+
+	/* Outside 64-bit addressing, linear addresses are 32 bits. */
+	return io->addr_size == 8 ? la : (u32)la;
+}
+
+/*
+ * Moves @count elements between guest memory at seg:rsi (OUTS) or
+ * es:rdi (INS) and the data page, element 0 first, downwards when
+ * RFLAGS.DF is set.
+ */
+static int mvm_io_string_xfer(struct mvm_vcpu *vcpu, const struct mvm_io *io,
+			      u32 count)
+{
+	u64 mask = mvm_addr_mask(io->addr_size);
+	u64 reg = vcpu->gprs[io->in ? MVM_RDI : MVM_RSI] & mask;
+	bool down = vcpu->rflags & X86_EFLAGS_DF;
+	u64 bytes = (u64)count * io->size;
+	u8 *data = vcpu->io_data;
+	u32 i;
+	int r;
+
+	/* The common case: upwards, no wrap of the offset: one copy. */
+	if (!down && reg + bytes - 1 <= mask) {
+		u64 la = mvm_io_linear(io, reg);
+
+		if (io->in)
+			return mvm_write_guest_virt(vcpu, la, data, bytes);
+		return mvm_read_guest_virt(vcpu, la, data, bytes);
+	}
+
+	for (i = 0; i < count; i++) {
+		u64 step = (u64)i * io->size;
+		u64 off = (down ? reg - step : reg + step) & mask;
+		u64 la = mvm_io_linear(io, off);
+
+		if (io->in)
+			r = mvm_write_guest_virt(vcpu, la, data + step,
+						 io->size);
+		else
+			r = mvm_read_guest_virt(vcpu, la, data + step,
+						io->size);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static bool mvm_io_valid(const struct mvm_io *io)
+{
+	if (io->size != 1 && io->size != 2 && io->size != 4)
+		return false;
+	if (io->string && io->addr_size != 2 && io->addr_size != 4 &&
+	    io->addr_size != 8)
+		return false;
+	return true;
+}
+
+int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
+{
+	struct minivmm_run *run = vcpu->run;
+	u32 count = 1;
+
+	if (WARN_ON_ONCE(!mvm_io_valid(io)))
+		return -EINVAL;
+
+	if (io->string && io->rep) {
+		u64 rcx = vcpu->gprs[MVM_RCX] & mvm_addr_mask(io->addr_size);
+
+		if (!rcx) {
+			/* REP with a zero count does nothing at all. */
+			vcpu->rip = io->next_rip;
+			return MVM_RESUME;
+		}
+		/* One page of data per exit; the rest re-executes. */
+		count = min_t(u64, rcx, PAGE_SIZE / io->size);
+	}
+
+	if (!io->in) {
+		if (io->string && mvm_io_string_xfer(vcpu, io, count)) {
+			mvm_exit_internal_error(vcpu, MVM_IO_FAULT, NULL, 0);
+			return MVM_USER;
+		}
+		if (!io->string) {
+			/* Little-endian: the low bytes of rax. */
+			memcpy(vcpu->io_data, &vcpu->gprs[MVM_RAX], io->size);
+		}
+	}
+
+	run->exit_reason = MINIVMM_EXIT_IO;
+	run->io = (typeof(run->io)) {
+		.direction = io->in ? MINIVMM_IO_IN : MINIVMM_IO_OUT,
+		.size = io->size,
+		.port = io->port,
+		.count = count,
+		.data_offset = PAGE_SIZE,
+	};
+
+	vcpu->pending_io = *io;
+	vcpu->pending_io_count = count;
+	vcpu->pending = MVM_PENDING_IO;
+	return MVM_USER;
+}
+
+static void mvm_io_in_rax(struct mvm_vcpu *vcpu, u8 size)
+{
+	unsigned long *rax = &vcpu->gprs[MVM_RAX];
+	u32 val = 0;
+
+	memcpy(&val, vcpu->io_data, size);
+	switch (size) {
+	case 1:
+		*rax = (*rax & ~0xffUL) | (u8)val;
+		break;
+	case 2:
+		*rax = (*rax & ~0xffffUL) | (u16)val;
+		break;
+	default:
+		/* A 32-bit destination zero-extends, as on hardware. */
+		*rax = val;
+		break;
+	}
+}
+
+/* Called at the start of RUN with the vCPU loaded; 0 or MVM_USER. */
+int mvm_io_complete(struct mvm_vcpu *vcpu)
+{
+	const struct mvm_io *io = &vcpu->pending_io;
+	u32 count = vcpu->pending_io_count;
+	u64 mask, delta;
+	int idx;
+
+	if (!io->string) {
+		if (io->in)
+			mvm_io_in_rax(vcpu, io->size);
+		vcpu->rip = io->next_rip;
+		return 0;
+	}
+
+	if (io->in && mvm_io_string_xfer(vcpu, io, count)) {
+		mvm_exit_internal_error(vcpu, MVM_IO_FAULT, NULL, 0);
+		return MVM_USER;
+	}
+
+	mask = mvm_addr_mask(io->addr_size);
+	delta = (u64)count * io->size;
+	idx = io->in ? MVM_RDI : MVM_RSI;
+	if (vcpu->rflags & X86_EFLAGS_DF)
+		delta = -delta;
+	mvm_reg_write_sized(&vcpu->gprs[idx], io->addr_size,
+			    (vcpu->gprs[idx] + delta) & mask);
+
+	if (io->rep) {
+		u64 left = (vcpu->gprs[MVM_RCX] & mask) - count;
+
+		mvm_reg_write_sized(&vcpu->gprs[MVM_RCX], io->addr_size, left);
+		/* Not done: the instruction runs again for the rest. */
+		if (left)
+			return 0;
+	}
+	vcpu->rip = io->next_rip;
+	return 0;
+}

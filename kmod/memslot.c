@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory: slots of pinned userspace pages, mapped
+ * eagerly into the guest-physical table, and copies to and from
+ * guest-physical addresses.
+ *
+ * Locking: changes hold vm->lock for the whole operation, gpt.lock inside
+ * mvm_gpt_map/unmap, and vm->slots_lock (write) only to publish or
+ * unpublish a slot pointer.  Readers (mvm_read/write_guest_phys, possibly
+ * with preemption off inside vcpu_run) hold slots_lock for reading across
+ * the copy, so a slot's pages stay pinned while they use them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+
+#include "mvm.h"
+
+/* The 4-level table maps 48 bits; the host CPU may support fewer. */
+static u64 mvm_max_gpa(void)
+{
+	unsigned int bits = min_t(unsigned int, boot_cpu_data.x86_phys_bits, 48);
+
+	return 1ULL << bits;
+}
+
+static void mvm_slot_unpin_free(struct mvm_memslot *slot)
+{
+	/* The guest may have written any page behind our back. */
+	unpin_user_pages_dirty_lock(slot->pages, slot->npages,
+				    !(slot->flags & MINIVMM_MEM_READONLY));
+	kvfree(slot->pages);
+	kfree(slot);
+}
+
+/* Pins every page of [uaddr, uaddr + size); all or nothing. */
+static struct mvm_memslot *
+mvm_slot_pin(const struct minivmm_memory_region *mr)
+{
+	unsigned int gup = FOLL_LONGTERM;
+	struct mvm_memslot *slot;
+	unsigned long done = 0;
+	long r;
+
+	slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
+	if (!slot)
+		return ERR_PTR(-ENOMEM);
+	slot->gpa = mr->guest_phys_addr;
+	slot->size = mr->memory_size;
+	slot->uaddr = mr->userspace_addr;
+	slot->flags = mr->flags;
+	slot->id = mr->slot;
+	slot->npages = mr->memory_size >> PAGE_SHIFT;
+
+	/* __GFP_NOWARN: the size comes from userspace. */
+	slot->pages = kvmalloc_array(slot->npages, sizeof(*slot->pages),
+				     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!slot->pages) {
+		r = -ENOMEM;
+		goto free_slot;
+	}
+
+	if (!(mr->flags & MINIVMM_MEM_READONLY))
+		gup |= FOLL_WRITE;
+
+	while (done < slot->npages) {
+		unsigned long chunk = min(slot->npages - done, 512UL);
+
+		if (fatal_signal_pending(current)) {
+			r = -EINTR;
+			goto unpin;
+		}
+		r = pin_user_pages_fast(slot->uaddr + (done << PAGE_SHIFT),
+					chunk, gup, slot->pages + done);
+		if (r <= 0) {
+			if (r == 0)
+				r = -EFAULT;
+			goto unpin;
+		}
+		/* A partial pin: go on from where it stopped. */
+		done += r;
+		cond_resched();
+	}
+	return slot;
+
+unpin:
+	unpin_user_pages(slot->pages, done);
+	kvfree(slot->pages);
+free_slot:
+	kfree(slot);
+	return ERR_PTR(r);
+}
+
+static unsigned int mvm_slot_prot(const struct mvm_memslot *slot)
+{
+	unsigned int prot = MVM_PROT_READ | MVM_PROT_EXEC;
+
+	if (!(slot->flags & MINIVMM_MEM_READONLY))
+		prot |= MVM_PROT_WRITE;
+	return prot;
+}
+
+/*
+ * Makes sure no vCPU uses a translation from the removed entries: each
+ * vCPU flushes before its next entry, and one in guest mode is made to
+ * leave it (the kick waits for the IPI, which is taken only after the
+ * VM exit).
+ */
+static void mvm_vm_flush_vcpus(struct mvm_vm *vm)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vm->lock);
+	for (i = 0; i < MVM_MAX_VCPUS; i++) {
+		struct mvm_vcpu *vcpu = vm->vcpus[i];
+
+		if (!vcpu)
+			continue;
+		set_bit(MVM_REQ_TLB_FLUSH, &vcpu->requests);
+		/* Pairs with smp_store_mb(mode) in prepare_entry. */
+		smp_mb__after_atomic();
+		mvm_vcpu_kick(vcpu);
+	}
+}
+
+/* Unpublishes, unmaps, flushes, and only then unpins slot @id. */
+static void mvm_slot_delete(struct mvm_vm *vm, u32 id)
+{
+	struct mvm_memslot *slot = vm->slots[id];
+
+	lockdep_assert_held(&vm->lock);
+	if (!slot)
+		return;
+
+	write_lock(&vm->slots_lock);
+	vm->slots[id] = NULL;
+	write_unlock(&vm->slots_lock);
+
+	mvm_gpt_unmap(&vm->gpt, slot->gpa, slot->npages);
+	mvm_vm_flush_vcpus(vm);
+	mvm_slot_unpin_free(slot);
+}
+
+static bool mvm_slot_overlaps(struct mvm_vm *vm, u32 id, u64 gpa, u64 size)
+{
+	unsigned int i;
+
+	for (i = 0; i < MVM_MAX_SLOTS; i++) {
+		struct mvm_memslot *s = vm->slots[i];
+
+		if (!s || i == id)
+			continue;
+		if (gpa < s->gpa + s->size && s->gpa < gpa + size)
+			return true;
+	}
+	return false;
+}
+
+static int mvm_region_check(const struct minivmm_memory_region *mr)
+{
+	u64 gpa = mr->guest_phys_addr, size = mr->memory_size;
+	u64 uaddr = mr->userspace_addr;
+
+	if (mr->slot >= MVM_MAX_SLOTS)
+		return -EINVAL;
+	if (mr->flags & ~MINIVMM_MEM_READONLY)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(gpa) || !PAGE_ALIGNED(size) || !PAGE_ALIGNED(uaddr))
+		return -EINVAL;
+	if (!size)
+		return 0;
+	if (gpa + size < gpa || uaddr + size < uaddr)
+		return -EINVAL;
+	if (gpa + size > mvm_max_gpa())
+		return -EINVAL;
+	if (!access_ok((void __user *)(unsigned long)uaddr, size))
+		return -EFAULT;
+	/* The page array is allocated in one piece: keep it sane. */
+	if ((size >> PAGE_SHIFT) > INT_MAX / sizeof(struct page *))
+		return -ENOMEM;
+	return 0;
+}
+
+long mvm_vm_set_memory_region(struct mvm_vm *vm,
+			      const struct minivmm_memory_region *mr)
+{
+	struct mvm_memslot *slot;
+	int r;
+
+	r = mvm_region_check(mr);
+	if (r)
+		return r;
+
+	if (!mr->memory_size) {
+		mutex_lock(&vm->lock);
+		mvm_slot_delete(vm, mr->slot);
+		mutex_unlock(&vm->lock);
+		return 0;
+	}
+
+	/* Pin before touching the old slot so a failure leaves it alone. */
+	slot = mvm_slot_pin(mr);
+	if (IS_ERR(slot))
+		return PTR_ERR(slot);
+
+	mutex_lock(&vm->lock);
+	if (mvm_slot_overlaps(vm, mr->slot, slot->gpa, slot->size)) {
+		r = -EEXIST;
+		goto unlock_free;
+	}
+
+	/* Changing a slot is deleting it and creating it again. */
+	mvm_slot_delete(vm, mr->slot);
+
+	r = mvm_gpt_map(&vm->gpt, slot->gpa, slot->pages, slot->npages,
+			mvm_slot_prot(slot));
+	if (r) {
+		/* Entries were live for a moment: flush before unpinning. */
+		mvm_vm_flush_vcpus(vm);
+		goto unlock_free;
+	}
+
+	write_lock(&vm->slots_lock);
+	vm->slots[mr->slot] = slot;
+	write_unlock(&vm->slots_lock);
+	mutex_unlock(&vm->lock);
+	return 0;
+
+unlock_free:
+	mutex_unlock(&vm->lock);
+	mvm_slot_unpin_free(slot);
+	return r;
+}
+
+/* VM destruction: no vCPU exists any more, no flush is needed. */
+void mvm_vm_free_slots(struct mvm_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < MVM_MAX_SLOTS; i++) {
+		if (vm->slots[i]) {
+			mvm_slot_unpin_free(vm->slots[i]);
+			vm->slots[i] = NULL;
+		}
+	}
+}
+
+static struct mvm_memslot *mvm_slot_find(struct mvm_vm *vm, u64 gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < MVM_MAX_SLOTS; i++) {
+		struct mvm_memslot *s = vm->slots[i];
+
+		if (s && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * Copies @len bytes between @buf and guest-physical @gpa, page by page,
+ * crossing page and slot boundaries; -EFAULT if any byte is not backed
+ * (or, for a write, backed by a read-only slot).  Nothing is copied when
+ * the range is not wholly backed.
+ */
+static int mvm_guest_phys_copy(struct mvm_vm *vm, u64 gpa, void *buf,
+			       unsigned int len, bool write)
+{
+	u64 pos;
+	int r = 0;
+
+	if (gpa + len < gpa)
+		return -EFAULT;
+
+	read_lock(&vm->slots_lock);
+	/* Check the whole range first so a fault changes nothing. */
+	for (pos = gpa; pos < gpa + len; ) {
+		struct mvm_memslot *s = mvm_slot_find(vm, pos);
+
+		if (!s || (write && (s->flags & MINIVMM_MEM_READONLY))) {
+			r = -EFAULT;
+			goto unlock;
+		}
+		pos = s->gpa + s->size;
+	}
+
+	for (pos = gpa; pos < gpa + len; ) {
+		struct mvm_memslot *s = mvm_slot_find(vm, pos);
+		u64 off = pos - s->gpa;
+		unsigned int in_page = offset_in_page(off);
+		unsigned int n = min_t(u64, PAGE_SIZE - in_page, gpa + len - pos);
+		struct page *page = s->pages[off >> PAGE_SHIFT];
+		void *va = kmap_local_page(page);
+
+		/* Pages are marked dirty when they are unpinned. */
+		if (write)
+			memcpy(va + in_page, buf, n);
+		else
+			memcpy(buf, va + in_page, n);
+		kunmap_local(va);
+		buf += n;
+		pos += n;
+	}
+unlock:
+	read_unlock(&vm->slots_lock);
+	return r;
+}
+
+int mvm_read_guest_phys(struct mvm_vm *vm, u64 gpa, void *buf,
+			unsigned int len)
+{
+	return mvm_guest_phys_copy(vm, gpa, buf, len, false);
+}
+
+int mvm_write_guest_phys(struct mvm_vm *vm, u64 gpa, const void *buf,
+			 unsigned int len)
+{
+	return mvm_guest_phys_copy(vm, gpa, (void *)buf, len, true);
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO exits: decode the instruction that touched a
+ * guest-physical address no RAM slot backs, hand the access to userspace
+ * as a MINIVMM_EXIT_MMIO, and finish the instruction on the next RUN.
+ *
+ * Only plain moves are emulated (x86_decode.c); anything else gives an
+ * INTERNAL_ERROR exit with the instruction bytes, never a guess.
+ *
+ * Known limit: the hardware reports the first faulting guest-physical
+ * address.  An access that crosses into another page is reported as one
+ * exit of the whole size at that address, even if the other page is RAM
+ * or another device.  Device registers are naturally aligned, so a real
+ * driver never does this.
+ */
+#include <linux/kernel.h>
+#include <linux/build_bug.h>
+#include <linux/compiler.h>
+#include <linux/mm.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
+#include <asm/byteorder.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include "mvm.h"
+#include "x86_decode.h"
+
+/*
+ * vcpu->pending_reg of an MMIO load: the GPR number, plus this bit when
+ * the destination is AH/CH/DH/BH (bits 15:8 of GPR 0-3).
+ */
+#define MMIO_REG_HIGH8		0x80
+
+/* The code size the guest runs with now (as the CPU decodes it). */
+static enum mvm_insn_mode mmio_insn_mode(const struct mvm_paging *pg,
+					 unsigned long rflags)
+{
+	/* Real mode and virtual-8086 mode are 16-bit whatever CS says. */
+	if (!(pg->cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
+		return MVM_INSN_MODE16;
+	if ((pg->efer & EFER_LMA) && pg->cs_l)
+		return MVM_INSN_MODE64;
+	return pg->cs_db ? MVM_INSN_MODE32 : MVM_INSN_MODE16;
+}
+
+/*
+ * Reads up to MVM_INSN_MAX_LEN bytes of code at @linear into @buf and
+ * returns how many it could: the instruction may end just before an
+ * unmapped page, so a short read is decoded as it is.
+ */
+static unsigned int mmio_insn_fetch(struct mvm_vcpu *vcpu, u64 linear,
+				    u8 *buf)
+{
+	unsigned int first = min_t(u64, MVM_INSN_MAX_LEN,
+				   PAGE_SIZE - offset_in_page(linear));
+
+	if (mvm_read_guest_virt(vcpu, linear, buf, first))
+		return 0;
+	if (first == MVM_INSN_MAX_LEN)
+		return first;
+	if (mvm_read_guest_virt(vcpu, linear + first, buf + first,
+				MVM_INSN_MAX_LEN - first))
+		return first;
+	return MVM_INSN_MAX_LEN;
+}
+
+/* INTERNAL_ERROR/EMULATION with the bytes fetched, little-endian. */
+static int mmio_emulation_error(struct mvm_vcpu *vcpu, const u8 *bytes,
+				unsigned int n)
+{
+	u8 packed[16] = { 0 };
+	u64 data[2];
+	unsigned int i;
+
+	BUILD_BUG_ON(sizeof(packed) < MVM_INSN_MAX_LEN);
+	memcpy(packed, bytes, n);
+	for (i = 0; i < ARRAY_SIZE(data); i++)
+		data[i] = le64_to_cpup((const __le64 *)&packed[8 * i]);
+	vcpu->pending = MVM_PENDING_NONE;
+	mvm_exit_internal_error(vcpu, MINIVMM_INTERNAL_ERROR_EMULATION, data,
+				DIV_ROUND_UP(n, 8));
+	return MVM_USER;
+}
+
+int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write)
+{
+	struct minivmm_run *run = vcpu->run;
+	u8 bytes[MVM_INSN_MAX_LEN] = { 0 };
+	enum mvm_insn_mode mode;
+	struct mvm_paging pg;
+	struct mvm_insn insn;
+	unsigned int n;
+	__le64 data;
+	u64 linear;
+
+	mvm_ops->get_paging(vcpu, &pg);
+	mode = mmio_insn_mode(&pg, vcpu->rflags);
+	linear = pg.cs_base + vcpu->rip;
+	if (mode != MVM_INSN_MODE64)
+		linear &= 0xffffffff;
+
+	n = mmio_insn_fetch(vcpu, linear, bytes);
+	if (mvm_insn_decode(bytes, n, mode, &insn))
+		return mmio_emulation_error(vcpu, bytes, n);
+	/*
+	 * The hardware's direction must match the instruction's: otherwise
+	 * the exit was caused by something else (e.g. the guest changed the
+	 * code under us) and emulating it would be a guess.
+	 */
+	if (insn.is_write != is_write ||
+	    (!insn.has_imm && insn.reg >= MVM_NR_GPRS))
+		return mmio_emulation_error(vcpu, bytes, n);
+
+	run->exit_reason = MINIVMM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.mem_size;
+	run->mmio.is_write = is_write;
+	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
+	data = 0;
+	if (is_write)
+		data = cpu_to_le64(mvm_insn_store_value(&insn, insn.has_imm ?
+					0 : vcpu->gprs[insn.reg]));
+	memcpy(run->mmio.data, &data, sizeof(run->mmio.data));
+
+	vcpu->pending = MVM_PENDING_MMIO;
+	vcpu->pending_len = insn.mem_size;
+	if (is_write) {
+		/* dst_size 0: nothing to write back on completion. */
+		vcpu->pending_reg = 0;
+		vcpu->pending_ext = 0;
+		vcpu->pending_dst_size = 0;
+	} else {
+		vcpu->pending_reg = insn.reg |
+				    (insn.high8 ? MMIO_REG_HIGH8 : 0);
+		vcpu->pending_ext = insn.ext;
+		vcpu->pending_dst_size = insn.dst_size;
+	}
+	vcpu->pending_rip = vcpu->rip + insn.len;
+	/* Outside 64-bit code EIP wraps at 4 GiB. */
+	if (mode != MVM_INSN_MODE64)
+		vcpu->pending_rip &= 0xffffffff;
+	return MVM_USER;
+}
+
+void mvm_mmio_complete(struct mvm_vcpu *vcpu)
+{
+	unsigned int reg = vcpu->pending_reg & ~MMIO_REG_HIGH8;
+	__le64 *shared = (__le64 *)vcpu->run->mmio.data;
+	u64 data;
+
+	BUILD_BUG_ON(offsetof(struct minivmm_run, mmio.data) % 8);
+	vcpu->pending = MVM_PENDING_NONE;
+	if (vcpu->pending_dst_size && reg < MVM_NR_GPRS) {
+		/* Userspace may change the page at any time: read it once. */
+		data = le64_to_cpu(READ_ONCE(*shared));
+		vcpu->gprs[reg] =
+			mvm_insn_load_result(vcpu->gprs[reg], data,
+					     vcpu->pending_len,
+					     vcpu->pending_ext,
+					     vcpu->pending_dst_size,
+					     vcpu->pending_reg & MMIO_REG_HIGH8);
+	}
+	vcpu->rip = vcpu->pending_rip;
+}

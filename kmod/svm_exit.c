@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AMD-V backend: turning a #VMEXIT into "re-enter" or a
+ * minivmm_run exit.  The bed CPU has no NRIP save and no decode assists,
+ * so instruction lengths come from the instruction each exit implies.
+ */
+#include <linux/kernel.h>
+#include <linux/smp.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+#include "svm.h"
+
+#define SVM_UD		6
+#define SVM_GP		13
+#define SVM_MC		18
+
+/* Move rip past the instruction that exited, @len bytes long. */
+static void svm_skip(struct mvm_vcpu *vcpu, unsigned int len)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
+
+	if (svm_features & SVM_FEAT_NRIPS)
+		vcpu->rip = c->next_rip;
+	else
+		vcpu->rip += len;
+}
+
+static int svm_internal_error(struct mvm_vcpu *vcpu, u32 suberror)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
+	u64 data[4] = {
+		c->exit_code, c->exit_info_1, c->exit_info_2, c->exit_int_info,
+	};
+
+	mvm_exit_internal_error(vcpu, suberror, data, ARRAY_SIZE(data));
+	return MVM_USER;
+}
+
+static bool svm_long_mode(struct vmcb_save *st)
+{
+	return (st->efer & EFER_LMA) && (st->cs.attrib & SVM_SEG_L);
+}
+
+/*
+ * The segment OUTS reads from: DS unless a prefix overrides it.  With
+ * decode assists the CPU reports it; otherwise read the prefixes, which
+ * lie between rip and the next rip the exit reports.
+ */
+static int svm_outs_segment(struct mvm_vcpu *vcpu, u64 info, u64 next_rip)
+{
+	struct vmcb_save *st = &to_svm(vcpu)->vmcb->save;
+	u8 bytes[15];
+	u64 len = next_rip - vcpu->rip;
+	int seg = 3;	/* DS */
+	unsigned int i;
+
+	if (svm_features & SVM_FEAT_DECODE_ASSISTS)
+		return (info & SVM_IO_SEG_MASK) >> SVM_IO_SEG_SHIFT;
+	if (!len || len > sizeof(bytes))
+		return -EINVAL;
+	if (mvm_read_guest_virt(vcpu, st->cs.base + vcpu->rip, bytes, len))
+		return -EFAULT;
+	for (i = 0; i < len; i++) {
+		switch (bytes[i]) {
+		case 0x26:
+			seg = 0;
+			break;
+		case 0x2e:
+			seg = 1;
+			break;
+		case 0x36:
+			seg = 2;
+			break;
+		case 0x3e:
+			seg = 3;
+			break;
+		case 0x64:
+			seg = 4;
+			break;
+		case 0x65:
+			seg = 5;
+			break;
+		default:
+			break;
+		}
+	}
+	return seg;
+}
+
+static u64 svm_seg_base(struct vmcb_save *st, int seg)
+{
+	const struct svm_seg *segs[] = {
+		&st->es, &st->cs, &st->ss, &st->ds, &st->fs, &st->gs,
+	};
+
+	/* In 64-bit mode only FS and GS have a base. */
+	if (svm_long_mode(st) && seg < 4)
+		return 0;
+	return segs[seg]->base;
+}
+
+static int svm_exit_io(struct mvm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 info = vmcb->ctl.exit_info_1;
+	struct mvm_io io = {
+		.port = info >> SVM_IO_PORT_SHIFT,
+		.size = (info & SVM_IO_SZ_MASK) >> SVM_IO_SZ_SHIFT,
+		.in = info & SVM_IO_IN,
+		.string = info & SVM_IO_STR,
+		.rep = info & SVM_IO_REP,
+		.addr_size = ((info & SVM_IO_A_MASK) >> SVM_IO_A_SHIFT) * 2,
+		.next_rip = vmcb->ctl.exit_info_2,
+	};
+	int seg;
+
+	if (io.size != 1 && io.size != 2 && io.size != 4)
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
+	if (io.string) {
+		if (io.addr_size != 2 && io.addr_size != 4 &&
+		    io.addr_size != 8)
+			return svm_internal_error(vcpu,
+					MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
+		seg = io.in ? 0 : svm_outs_segment(vcpu, info, io.next_rip);
+		if (seg < 0 || seg > 5)
+			return svm_internal_error(vcpu,
+					MINIVMM_INTERNAL_ERROR_EMULATION);
+		io.seg_base = svm_seg_base(&vmcb->save, seg);
+	}
+	return mvm_io_exit(vcpu, &io);
+}
+
+static int svm_exit_msr(struct mvm_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
+	u32 index = vcpu->gprs[MVM_RCX];
+	u64 data;
+	int ret;
+
+	if (c->exit_info_1) {
+		data = (u32)vcpu->gprs[MVM_RAX] |
+		       ((u64)(u32)vcpu->gprs[MVM_RDX] << 32);
+		ret = mvm_msr_guest_write(vcpu, index, data);
+	} else {
+		ret = mvm_msr_guest_read(vcpu, index, &data);
+		if (!ret) {
+			vcpu->gprs[MVM_RAX] = (u32)data;
+			vcpu->gprs[MVM_RDX] = data >> 32;
+		}
+	}
+	if (ret) {
+		svm_inject_exception(vcpu, SVM_GP, true, 0);
+		return MVM_RESUME;
+	}
+	svm_skip(vcpu, 2);	/* 0f 32 / 0f 30 */
+	return MVM_RESUME;
+}
+
+static int svm_exit_xsetbv(struct mvm_vcpu *vcpu)
+{
+	u64 value = (u32)vcpu->gprs[MVM_RAX] |
+		    ((u64)(u32)vcpu->gprs[MVM_RDX] << 32);
+
+	if (mvm_xsetbv(vcpu, vcpu->gprs[MVM_RCX], value)) {
+		svm_inject_exception(vcpu, SVM_GP, true, 0);
+		return MVM_RESUME;
+	}
+	svm_skip(vcpu, 3);	/* 0f 01 d1 */
+	return MVM_RESUME;
+}
+
+/*
+ * Nested page fault.  Slots are mapped in full when they are set, so a
+ * fault on a present entry that is not a write is not ours to handle, nor
+ * is one while the CPU walks the guest's page tables or delivers an event:
+ * report those instead of treating them as device accesses.
+ */
+static int svm_exit_npf(struct mvm_vcpu *vcpu)
+{
+	struct svm_vcpu *s = to_svm(vcpu);
+	u64 err = s->vmcb->ctl.exit_info_1;
+	u64 gpa = s->vmcb->ctl.exit_info_2;
+	u8 byte;
+
+	if (s->reinject & SVM_EV_VALID)
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_DELIVERY_EV);
+	if ((err & (SVM_NPF_RSVD | SVM_NPF_WALK)) ||
+	    ((err & SVM_NPF_P) && !(err & SVM_NPF_WRITE)))
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
+	/* Not present although a slot backs it: the table is inconsistent. */
+	if (!(err & SVM_NPF_P) &&
+	    !mvm_read_guest_phys(vcpu->vm, gpa, &byte, 1))
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
+	return mvm_mmio_exit(vcpu, gpa, err & SVM_NPF_WRITE);
+}
+
+static int svm_exit_vintr(struct mvm_vcpu *vcpu)
+{
+	/* svm_events_inject() clears V_IRQ and the intercept next time. */
+	if (vcpu->irq_window_requested && vcpu->pending_irq < 0) {
+		vcpu->run->exit_reason = MINIVMM_EXIT_IRQ_WINDOW_OPEN;
+		return MVM_USER;
+	}
+	return MVM_RESUME;
+}
+
+int svm_handle_exit(struct mvm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct minivmm_run *run = vcpu->run;
+	u64 code = vmcb->ctl.exit_code;
+
+	switch (code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+	case SVM_EXIT_INIT:
+		/* The host takes it once GIF and IF are set again. */
+		return MVM_RESUME;
+	case SVM_EXIT_EXC_BASE + SVM_MC:
+		/* A machine check in guest mode is the host's: run its handler. */
+		asm volatile("int $0x12");
+		return MVM_RESUME;
+	case SVM_EXIT_VINTR:
+		return svm_exit_vintr(vcpu);
+	case SVM_EXIT_CPUID:
+		mvm_cpuid_emulate(vcpu);
+		svm_skip(vcpu, 2);	/* 0f a2 */
+		return MVM_RESUME;
+	case SVM_EXIT_HLT:
+		svm_skip(vcpu, 1);	/* f4 */
+		run->exit_reason = MINIVMM_EXIT_HLT;
+		return MVM_USER;
+	case SVM_EXIT_IOIO:
+		return svm_exit_io(vcpu);
+	case SVM_EXIT_MSR:
+		return svm_exit_msr(vcpu);
+	case SVM_EXIT_XSETBV:
+		return svm_exit_xsetbv(vcpu);
+	case SVM_EXIT_NPF:
+		return svm_exit_npf(vcpu);
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD:
+		/* Guest memory is cacheable host memory: nothing to do. */
+		svm_skip(vcpu, 2);	/* 0f 08 / 0f 09 */
+		return MVM_RESUME;
+	case SVM_EXIT_RDPMC:
+		svm_inject_exception(vcpu, SVM_GP, true, 0);
+		return MVM_RESUME;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_COND:
+	case SVM_EXIT_RSM:
+		/* No nested virtualization, no monitor/mwait, no SMM. */
+		svm_inject_exception(vcpu, SVM_UD, false, 0);
+		return MVM_RESUME;
+	case SVM_EXIT_SHUTDOWN:
+		run->exit_reason = MINIVMM_EXIT_SHUTDOWN;
+		return MVM_USER;
+	case SVM_EXIT_INVALID:
+		run->exit_reason = MINIVMM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = code;
+		run->fail_entry.cpu = smp_processor_id();
+		run->fail_entry.pad = 0;
+		return MVM_USER;
+	default:
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
+	}
+}

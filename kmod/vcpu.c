@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU object: its fd and mapping, loading it on a CPU
+ * (preempt notifiers), kicking it out of guest mode, the run loop and the
+ * register ioctls.
+ *
+ * Locking: vcpu->mutex serializes the ioctls of one vCPU; it is never
+ * held with vm->lock.  vcpu->mode and vcpu->requests are lockless: a
+ * requester sets a bit, issues a full barrier and reads mode; the vCPU
+ * stores mode, issues a full barrier and reads the requests (see
+ * mvm_vcpu_prepare_entry() and mvm_vcpu_kick()).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <asm/processor-flags.h>
+
+#include "mvm.h"
+
+static inline struct mvm_vcpu *mvm_pn_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct mvm_vcpu, preempt_notifier);
+}
+
+static void mvm_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct mvm_vcpu *vcpu = mvm_pn_to_vcpu(pn);
+
+	mvm_ops->vcpu_load(vcpu, cpu);
+	WRITE_ONCE(vcpu->cpu, cpu);
+}
+
+static void mvm_sched_out(struct preempt_notifier *pn,
+			  struct task_struct *next)
+{
+	struct mvm_vcpu *vcpu = mvm_pn_to_vcpu(pn);
+
+	mvm_ops->vcpu_put(vcpu);
+	WRITE_ONCE(vcpu->cpu, -1);
+}
+
+static struct preempt_ops mvm_preempt_ops = {
+	.sched_in = mvm_sched_in,
+	.sched_out = mvm_sched_out,
+};
+
+/* Makes the vCPU current on this CPU until mvm_vcpu_put(). */
+static void mvm_vcpu_load(struct mvm_vcpu *vcpu)
+{
+	int cpu = get_cpu();
+
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	mvm_ops->vcpu_load(vcpu, cpu);
+	WRITE_ONCE(vcpu->cpu, cpu);
+	put_cpu();
+}
+
+static void mvm_vcpu_put(struct mvm_vcpu *vcpu)
+{
+	preempt_disable();
+	mvm_ops->vcpu_put(vcpu);
+	WRITE_ONCE(vcpu->cpu, -1);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	preempt_enable();
+}
+
+static void mvm_kick_ipi(void *unused)
+{
+	/* Nothing to do: taking the interrupt was the point. */
+}
+
+void mvm_vcpu_kick(struct mvm_vcpu *vcpu)
+{
+	int me = get_cpu();
+	int cpu = READ_ONCE(vcpu->cpu);
+
+	/*
+	 * A vCPU in guest mode runs with preemption off on vcpu->cpu; the
+	 * IPI forces a VM exit and is only handled after it, so waiting for
+	 * it means the vCPU has left guest mode and will see its requests
+	 * before entering again.
+	 */
+	if (READ_ONCE(vcpu->mode) == MVM_IN_GUEST && cpu >= 0 && cpu != me &&
+	    cpu_online(cpu))
+		smp_call_function_single(cpu, mvm_kick_ipi, NULL, 1);
+	put_cpu();
+}
+
+bool mvm_vcpu_prepare_entry(struct mvm_vcpu *vcpu)
+{
+	lockdep_assert_irqs_disabled();
+
+	/* Pairs with smp_mb__after_atomic() after setting a request. */
+	smp_store_mb(vcpu->mode, MVM_IN_GUEST);
+
+	if (signal_pending(current) || need_resched()) {
+		WRITE_ONCE(vcpu->mode, MVM_OUTSIDE_GUEST);
+		return false;
+	}
+	if (test_and_clear_bit(MVM_REQ_TLB_FLUSH, &vcpu->requests))
+		mvm_ops->flush_tlb(vcpu);
+	mvm_xcr0_load_guest(vcpu);
+	return true;
+}
+
+void mvm_vcpu_after_exit(struct mvm_vcpu *vcpu)
+{
+	mvm_xcr0_load_host(vcpu);
+	WRITE_ONCE(vcpu->mode, MVM_OUTSIDE_GUEST);
+}
+
+void mvm_exit_internal_error(struct mvm_vcpu *vcpu, u32 suberror,
+			     const u64 *data, u32 ndata)
+{
+	struct minivmm_run *run = vcpu->run;
+	u32 i;
+
+	ndata = min_t(u32, ndata, ARRAY_SIZE(run->internal.data));
+	run->exit_reason = MINIVMM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = ndata;
+	for (i = 0; i < ndata; i++)
+		run->internal.data[i] = data[i];
+}
+
+/* Finishes the IO-in or MMIO-read instruction userspace has answered. */
+static int mvm_vcpu_complete_pending(struct mvm_vcpu *vcpu)
+{
+	enum mvm_pending pending = vcpu->pending;
+
+	vcpu->pending = MVM_PENDING_NONE;
+	switch (pending) {
+	case MVM_PENDING_IO:
+		return mvm_io_complete(vcpu);
+	case MVM_PENDING_MMIO:
+		mvm_mmio_complete(vcpu);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* The outputs userspace finds on every return from RUN. */
+static void mvm_vcpu_fill_run(struct mvm_vcpu *vcpu)
+{
+	struct minivmm_run *run = vcpu->run;
+	bool irq_on = vcpu->rflags & X86_EFLAGS_IF;
+	struct minivmm_sregs sregs;
+
+	run->if_flag = irq_on;
+	run->ready_for_interrupt_injection = irq_on && vcpu->pending_irq < 0;
+
+	memset(&sregs, 0, sizeof(sregs));
+	if (!mvm_ops->get_sregs(vcpu, &sregs))
+		run->cr8 = sregs.cr8;
+}
+
+static long mvm_vcpu_run(struct mvm_vcpu *vcpu)
+{
+	struct minivmm_run *run = vcpu->run;
+	bool immediate_exit;
+	unsigned int i;
+	long r;
+
+	/* The run page is shared with userspace: read each input once. */
+	for (i = 0; i < ARRAY_SIZE(run->pad0); i++) {
+		if (READ_ONCE(run->pad0[i]))
+			return -EINVAL;
+	}
+	immediate_exit = READ_ONCE(run->immediate_exit);
+	vcpu->irq_window_requested = READ_ONCE(run->request_interrupt_window);
+
+	mvm_vcpu_load(vcpu);
+	mvm_fpu_load(vcpu);
+
+	r = mvm_vcpu_complete_pending(vcpu);
+	if (r == MVM_USER) {
+		r = 0;
+		goto out;
+	}
+
+	if (immediate_exit) {
+		run->exit_reason = MINIVMM_EXIT_INTR;
+		r = -EINTR;
+		goto out;
+	}
+
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = MINIVMM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		/* The preempt notifiers put and load the vCPU around this. */
+		cond_resched();
+
+		preempt_disable();
+		r = mvm_ops->vcpu_run(vcpu);
+		if (WARN_ON_ONCE(vcpu->xcr0_loaded))
+			mvm_xcr0_load_host(vcpu);
+		WRITE_ONCE(vcpu->mode, MVM_OUTSIDE_GUEST);
+		preempt_enable();
+
+		if (r < 0)
+			break;
+		if (r == MVM_USER) {
+			r = 0;
+			break;
+		}
+	}
+out:
+	mvm_vcpu_fill_run(vcpu);
+	mvm_fpu_put(vcpu);
+	mvm_vcpu_put(vcpu);
+	return r;
+}
+
+static long mvm_vcpu_get_regs(struct mvm_vcpu *vcpu, void __user *uaddr)
+{
+	struct minivmm_regs regs;
+
+	/* minivmm_regs lists rax, rbx, rcx, rdx: not the encoding order. */
+	regs.rax = vcpu->gprs[MVM_RAX];
+	regs.rbx = vcpu->gprs[MVM_RBX];
+	regs.rcx = vcpu->gprs[MVM_RCX];
+	regs.rdx = vcpu->gprs[MVM_RDX];
+	regs.rsi = vcpu->gprs[MVM_RSI];
+	regs.rdi = vcpu->gprs[MVM_RDI];
+	regs.rsp = vcpu->gprs[MVM_RSP];
+	regs.rbp = vcpu->gprs[MVM_RBP];
+	regs.r8 = vcpu->gprs[MVM_R8];
+	regs.r9 = vcpu->gprs[MVM_R9];
+	regs.r10 = vcpu->gprs[MVM_R10];
+	regs.r11 = vcpu->gprs[MVM_R11];
+	regs.r12 = vcpu->gprs[MVM_R12];
+	regs.r13 = vcpu->gprs[MVM_R13];
+	regs.r14 = vcpu->gprs[MVM_R14];
+	regs.r15 = vcpu->gprs[MVM_R15];
+	regs.rip = vcpu->rip;
+	regs.rflags = vcpu->rflags | X86_EFLAGS_FIXED;
+
+	if (copy_to_user(uaddr, &regs, sizeof(regs)))
+		return -EFAULT;
+	return 0;
+}
+
+static long mvm_vcpu_set_regs(struct mvm_vcpu *vcpu, void __user *uaddr)
+{
+	struct minivmm_regs regs;
+
+	if (copy_from_user(&regs, uaddr, sizeof(regs)))
+		return -EFAULT;
+
+	vcpu->gprs[MVM_RAX] = regs.rax;
+	vcpu->gprs[MVM_RBX] = regs.rbx;
+	vcpu->gprs[MVM_RCX] = regs.rcx;
+	vcpu->gprs[MVM_RDX] = regs.rdx;
+	vcpu->gprs[MVM_RSI] = regs.rsi;
+	vcpu->gprs[MVM_RDI] = regs.rdi;
+	vcpu->gprs[MVM_RSP] = regs.rsp;
+	vcpu->gprs[MVM_RBP] = regs.rbp;
+	vcpu->gprs[MVM_R8] = regs.r8;
+	vcpu->gprs[MVM_R9] = regs.r9;
+	vcpu->gprs[MVM_R10] = regs.r10;
+	vcpu->gprs[MVM_R11] = regs.r11;
+	vcpu->gprs[MVM_R12] = regs.r12;
+	vcpu->gprs[MVM_R13] = regs.r13;
+	vcpu->gprs[MVM_R14] = regs.r14;
+	vcpu->gprs[MVM_R15] = regs.r15;
+	vcpu->rip = regs.rip;
+	/* Bit 1 is fixed to 1; other reserved bits fail the entry. */
+	vcpu->rflags = regs.rflags | X86_EFLAGS_FIXED;
+	return 0;
+}
+
+static bool mvm_segment_ok(const struct minivmm_segment *s)
+{
+	return !s->pad;
+}
+
+static bool mvm_dtable_ok(const struct minivmm_dtable *d)
+{
+	return !d->pad[0] && !d->pad[1] && !d->pad[2];
+}
+
+static long mvm_vcpu_get_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
+{
+	struct minivmm_sregs *sregs;
+	long r;
+
+	sregs = kzalloc(sizeof(*sregs), GFP_KERNEL);
+	if (!sregs)
+		return -ENOMEM;
+	mvm_vcpu_load(vcpu);
+	r = mvm_ops->get_sregs(vcpu, sregs);
+	mvm_vcpu_put(vcpu);
+	if (!r && copy_to_user(uaddr, sregs, sizeof(*sregs)))
+		r = -EFAULT;
+	kfree(sregs);
+	return r;
+}
+
+static long mvm_vcpu_set_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
+{
+	struct minivmm_sregs *sregs;
+	unsigned int i;
+	long r;
+
+	sregs = memdup_user(uaddr, sizeof(*sregs));
+	if (IS_ERR(sregs))
+		return PTR_ERR(sregs);
+
+	r = -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(sregs->reserved); i++) {
+		if (sregs->reserved[i])
+			goto free;
+	}
+	if (!mvm_segment_ok(&sregs->cs) || !mvm_segment_ok(&sregs->ds) ||
+	    !mvm_segment_ok(&sregs->es) || !mvm_segment_ok(&sregs->fs) ||
+	    !mvm_segment_ok(&sregs->gs) || !mvm_segment_ok(&sregs->ss) ||
+	    !mvm_segment_ok(&sregs->tr) || !mvm_segment_ok(&sregs->ldt) ||
+	    !mvm_dtable_ok(&sregs->gdt) || !mvm_dtable_ok(&sregs->idt))
+		goto free;
+
+	mvm_vcpu_load(vcpu);
+	r = mvm_ops->set_sregs(vcpu, sregs);
+	mvm_vcpu_put(vcpu);
+free:
+	kfree(sregs);
+	return r;
+}
+
+static long mvm_vcpu_interrupt(struct mvm_vcpu *vcpu, void __user *uaddr)
+{
+	struct minivmm_interrupt irq;
+
+	if (copy_from_user(&irq, uaddr, sizeof(irq)))
+		return -EFAULT;
+	if (irq.pad || irq.vector < 32 || irq.vector > 255)
+		return -EINVAL;
+	if (vcpu->pending_irq >= 0)
+		return -EBUSY;
+	vcpu->pending_irq = irq.vector;
+	return 0;
+}
+
+static long mvm_vcpu_msrs(struct mvm_vcpu *vcpu, void __user *uaddr,
+			  bool set)
+{
+	long r;
+
+	/* MSR state may live in the VMCS/VMCB: load the vCPU. */
+	mvm_vcpu_load(vcpu);
+	if (set)
+		r = mvm_vcpu_set_msrs(vcpu, uaddr);
+	else
+		r = mvm_vcpu_get_msrs(vcpu, uaddr);
+	mvm_vcpu_put(vcpu);
+	return r;
+}
+
+static long mvm_vcpu_ioctl(struct file *filp, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct mvm_vcpu *vcpu = filp->private_data;
+	void __user *uarg = (void __user *)arg;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+
+	switch (cmd) {
+	case MINIVMM_RUN:
+		/* The argument is ignored: callers often omit it. */
+		r = mvm_vcpu_run(vcpu);
+		break;
+	case MINIVMM_GET_REGS:
+		r = mvm_vcpu_get_regs(vcpu, uarg);
+		break;
+	case MINIVMM_SET_REGS:
+		r = mvm_vcpu_set_regs(vcpu, uarg);
+		break;
+	case MINIVMM_GET_SREGS:
+		r = mvm_vcpu_get_sregs(vcpu, uarg);
+		break;
+	case MINIVMM_SET_SREGS:
+		r = mvm_vcpu_set_sregs(vcpu, uarg);
+		break;
+	case MINIVMM_GET_MSRS:
+		r = mvm_vcpu_msrs(vcpu, uarg, false);
+		break;
+	case MINIVMM_SET_MSRS:
+		r = mvm_vcpu_msrs(vcpu, uarg, true);
+		break;
+	case MINIVMM_SET_CPUID:
+		r = mvm_vcpu_set_cpuid(vcpu, uarg);
+		break;
+	case MINIVMM_GET_XSAVE:
+		r = mvm_vcpu_get_xsave(vcpu, uarg);
+		break;
+	case MINIVMM_SET_XSAVE:
+		r = mvm_vcpu_set_xsave(vcpu, uarg);
+		break;
+	case MINIVMM_INTERRUPT:
+		r = mvm_vcpu_interrupt(vcpu, uarg);
+		break;
+	default:
+		r = -ENOTTY;
+		break;
+	}
+
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static vm_fault_t mvm_vcpu_fault(struct vm_fault *vmf)
+{
+	struct mvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	switch (vmf->pgoff) {
+	case 0:
+		page = virt_to_page(vcpu->run);
+		break;
+	case 1:
+		page = virt_to_page(vcpu->io_data);
+		break;
+	default:
+		return VM_FAULT_SIGBUS;
+	}
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct mvm_vcpu_vm_ops = {
+	.fault = mvm_vcpu_fault,
+};
+
+static int mvm_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	unsigned long pages = vma_pages(vma);
+
+	if (vma->vm_pgoff >= MVM_VCPU_MMAP_PAGES ||
+	    pages > MVM_VCPU_MMAP_PAGES - vma->vm_pgoff)
+		return -EINVAL;
+
+	/* vm_flags became read-only (vm_flags_set()) in Linux 6.3. */
+#ifdef MVM_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+#else
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+#endif
+	vma->vm_ops = &mvm_vcpu_vm_ops;
+	return 0;
+}
+
+static int mvm_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct mvm_vcpu *vcpu = filp->private_data;
+
+	/* The vCPU itself lives until the VM dies. */
+	mvm_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations mvm_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = mvm_vcpu_release,
+	.unlocked_ioctl = mvm_vcpu_ioctl,
+	.mmap = mvm_vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+/* Frees what mvm_vcpu_alloc() set up before the backend's part. */
+static void mvm_vcpu_free_core(struct mvm_vcpu *vcpu)
+{
+	mvm_fpu_vcpu_free(vcpu);
+	if (vcpu->io_data)
+		free_page((unsigned long)vcpu->io_data);
+	if (vcpu->run)
+		free_page((unsigned long)vcpu->run);
+	kvfree(vcpu->cpuid);
+	kfree(vcpu);
+}
+
+void mvm_vcpu_destroy(struct mvm_vcpu *vcpu)
+{
+	mvm_ops->vcpu_free(vcpu);
+	mvm_vcpu_free_core(vcpu);
+}
+
+static struct mvm_vcpu *mvm_vcpu_alloc(struct mvm_vm *vm, u32 id)
+{
+	struct mvm_vcpu *vcpu;
+	int r;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return ERR_PTR(-ENOMEM);
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	vcpu->mode = MVM_OUTSIDE_GUEST;
+	vcpu->pending_irq = -1;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	mvm_msr_vcpu_init(vcpu);
+	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->preempt_notifier, &mvm_preempt_ops);
+
+	r = -ENOMEM;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run)
+		goto free_core;
+	vcpu->io_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->io_data)
+		goto free_core;
+
+	r = mvm_fpu_vcpu_init(vcpu);
+	if (r)
+		goto free_core;
+
+	r = mvm_ops->vcpu_create(vcpu);
+	if (r)
+		goto free_core;
+	return vcpu;
+
+free_core:
+	mvm_vcpu_free_core(vcpu);
+	return ERR_PTR(r);
+}
+
+int mvm_vcpu_create_fd(struct mvm_vm *vm, u32 id)
+{
+	struct mvm_vcpu *vcpu;
+	struct file *file;
+	int fd, r;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		r = -EEXIST;
+		goto unlock;
+	}
+
+	vcpu = mvm_vcpu_alloc(vm, id);
+	if (IS_ERR(vcpu)) {
+		r = PTR_ERR(vcpu);
+		goto unlock;
+	}
+
+	/* The file's reference; the VM fd's one keeps this from hitting 0. */
+	refcount_inc(&vm->refs);
+	file = anon_inode_getfile("minivmm-vcpu", &mvm_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		r = PTR_ERR(file);
+		refcount_dec(&vm->refs);
+		mvm_vcpu_destroy(vcpu);
+		goto unlock;
+	}
+
+	vm->vcpus[id] = vcpu;
+	vm->nr_vcpus++;
+	mutex_unlock(&vm->lock);
+
+	fd_install(fd, file);
+	return fd;
+
+unlock:
+	mutex_unlock(&vm->lock);
+	put_unused_fd(fd);
+	return r;
+}

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmx_state.c - VT-x guest state seen by userspace and the core: reset
+ * state, segment/control registers (sregs), paging mode, MSRs kept in the
+ * VMCS or in the backend, and emulated writes to CR0/CR4.
+ *
+ * All functions run with the vCPU's VMCS current on this CPU (between
+ * vcpu_load and vcpu_put, preemption disabled by the caller or the core).
+ */
+#include <linux/string.h>
+#include <asm/msr.h>
+#include <asm/processor-flags.h>
+#include "mvm.h"
+#include "vmx.h"
+
+#define VMX_EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+#define VMX_APIC_BASE_DEFAULT	0xfee00000ull
+#define VMX_APIC_ENABLE		BIT_ULL(11)
+#define VMX_APIC_BSP		BIT_ULL(8)
+#define VMX_DR6_FIXED		0xffff0ff0ull
+#define VMX_DR7_FIXED		0x400ull
+#define VMX_PAT_DEFAULT		0x0007040600070406ull
+
+static void vmx_set_seg(enum vmx_seg n, u16 sel, u64 base, u32 limit, u32 ar)
+{
+	vmx_vmwrite(VMCS_SEG(ES_SEL, n), sel);
+	vmx_vmwrite(VMCS_SEG(ES_BASE, n), base);
+	vmx_vmwrite(VMCS_SEG(ES_LIMIT, n), limit);
+	vmx_vmwrite(VMCS_SEG(ES_AR, n), ar);
+}
+
+/* Architectural power-on state (SDM vol. 3, table 10-1). */
+void vmx_reset_state(struct vmx_vcpu *vmx)
+{
+	int n;
+
+	vmx_set_seg(VMX_CS, 0xf000, 0xffff0000, 0xffff, 0x9b);
+	for (n = VMX_ES; n <= VMX_GS; n++)
+		if (n != VMX_CS)
+			vmx_set_seg(n, 0, 0, 0xffff, 0x93);
+	vmx_set_seg(VMX_LDTR, 0, 0, 0xffff, 0x82);
+	vmx_set_seg(VMX_TR, 0, 0, 0xffff, 0x8b);
+	vmx_vmwrite(VMCS_GUEST_GDTR_BASE, 0);
+	vmx_vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmx_vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+	vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+
+	vmx_vmwrite(VMCS_GUEST_EFER, 0);
+	vmx_vmwrite(VMCS_ENTRY_CTLS, vmx_caps.entry);
+	vmx_vmwrite(VMCS_GUEST_CR3, 0);
+	vmx_vmwrite(VMCS_CR0_SHADOW, 0);
+	vmx_vmwrite(VMCS_CR4_SHADOW, 0);
+	vmx_write_cr4(vmx, 0);
+	vmx_write_cr0(vmx, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
+	vmx_vmwrite(VMCS_GUEST_PAT, VMX_PAT_DEFAULT);
+	vmx_vmwrite(VMCS_GUEST_DEBUGCTL, 0);
+	vmx_vmwrite(VMCS_GUEST_DR7, VMX_DR7_FIXED);
+	vmx_vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+	vmx_vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmx_vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmx_vmwrite(VMCS_GUEST_ACTIVITY, 0);
+	vmx_vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	vmx_vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+
+	vmx->cr2 = 0;
+	vmx->cr8 = 0;
+	memset(vmx->dr, 0, sizeof(vmx->dr));
+	vmx->dr6 = VMX_DR6_FIXED;
+	vmx->dr7 = VMX_DR7_FIXED;
+	vmx->apic_base = VMX_APIC_BASE_DEFAULT | VMX_APIC_ENABLE;
+	if (vmx->vcpu->id == 0)
+		vmx->apic_base |= VMX_APIC_BSP;
+	vmx->event.info = 0;
+
+	vmx->vcpu->rip = 0xfff0;
+	vmx->vcpu->rflags = X86_EFLAGS_FIXED;
+	vmx->vcpu->gprs[MVM_RDX] = 0x600;
+}
+
+u64 vmx_guest_cr0(void)
+{
+	u64 mask = vmx_vmread(VMCS_CR0_MASK);
+
+	return (vmx_vmread(VMCS_GUEST_CR0) & ~mask) |
+	       (vmx_vmread(VMCS_CR0_SHADOW) & mask);
+}
+
+u64 vmx_guest_cr4(void)
+{
+	u64 mask = vmx_vmread(VMCS_CR4_MASK);
+
+	return (vmx_vmread(VMCS_GUEST_CR4) & ~mask) |
+	       (vmx_vmread(VMCS_CR4_SHADOW) & mask);
+}
+
+bool vmx_long_mode(void)
+{
+	return vmx_vmread(VMCS_GUEST_EFER) & EFER_LMA;
+}
+
+/*
+ * Under EPT the CPU loads the four PAE PDPTEs from these fields at entry
+ * when the guest uses PAE paging outside long mode; refresh them whenever
+ * the paging mode or CR3 is set by us rather than by the guest.
+ */
+static void vmx_load_pdptes(struct vmx_vcpu *vmx)
+{
+	u64 cr3 = vmx_vmread(VMCS_GUEST_CR3);
+	u64 pdpte[4] = { 0 };
+	int i;
+
+	if (!(vmx_guest_cr0() & X86_CR0_PG) ||
+	    !(vmx_guest_cr4() & X86_CR4_PAE) || vmx_long_mode())
+		return;
+	/* Unbacked: leave them zero (not present) */
+	if (mvm_read_guest_phys(vmx->vcpu->vm, cr3 & 0xffffffe0ull, pdpte,
+				sizeof(pdpte)))
+		memset(pdpte, 0, sizeof(pdpte));
+	for (i = 0; i < 4; i++)
+		vmx_vmwrite(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
+}
+
+/* Keep EFER.LMA and the "IA-32e mode guest" entry control in step. */
+static void vmx_update_lma(u64 cr0)
+{
+	u64 efer = vmx_vmread(VMCS_GUEST_EFER);
+	u32 entry = vmx_caps.entry;
+
+	if ((cr0 & X86_CR0_PG) && (efer & EFER_LME))
+		efer |= EFER_LMA;
+	else
+		efer &= ~EFER_LMA;
+	if (efer & EFER_LMA)
+		entry |= ENTRY_IA32E;
+	vmx_vmwrite(VMCS_GUEST_EFER, efer);
+	vmx_vmwrite(VMCS_ENTRY_CTLS, entry);
+}
+
+/*
+ * A CR0 value the guest (MOV/LMSW) or userspace wants: 0, or -EINVAL for
+ * a value that raises #GP on hardware.  The real CR0 gets the bits VMX
+ * forces on (fixed0), except PE/PG which unrestricted guest frees.
+ */
+int vmx_write_cr0(struct vmx_vcpu *vmx, u64 val)
+{
+	u64 fixed0 = vmx_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+	u64 old = vmx_vmread(VMCS_CR0_SHADOW);
+
+	if (val >> 32)
+		return -EINVAL;
+	if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
+		return -EINVAL;
+	if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
+		return -EINVAL;
+	/* Turning paging on for long mode needs CR4.PAE. */
+	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) &&
+	    (vmx_vmread(VMCS_GUEST_EFER) & EFER_LME) &&
+	    !(vmx_guest_cr4() & X86_CR4_PAE))
+		return -EINVAL;
+	val |= X86_CR0_ET;
+	vmx_vmwrite(VMCS_CR0_SHADOW, val);
+	vmx_vmwrite(VMCS_GUEST_CR0, (val | fixed0) & vmx_caps.cr0_fixed1);
+	vmx_update_lma(val);
+	if ((val ^ old) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_CD | X86_CR0_PE))
+		vmx->need_flush = true;
+	vmx_load_pdptes(vmx);
+	return 0;
+}
+
+int vmx_write_cr4(struct vmx_vcpu *vmx, u64 val)
+{
+	u64 old = vmx_vmread(VMCS_CR4_SHADOW);
+
+	/* Only bits this CPU supports in VMX operation, never VMXE/SMXE. */
+	if (val & ~vmx_caps.cr4_fixed1)
+		return -EINVAL;
+	if (val & (X86_CR4_VMXE | X86_CR4_SMXE))
+		return -EINVAL;
+	/* PAE may not be cleared in long mode */
+	if (vmx_long_mode() && !(val & X86_CR4_PAE))
+		return -EINVAL;
+	/* PCIDE needs long mode */
+	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    !vmx_long_mode())
+		return -EINVAL;
+	vmx_vmwrite(VMCS_CR4_SHADOW, val);
+	vmx_vmwrite(VMCS_GUEST_CR4, (val | vmx_caps.cr4_fixed0) &
+		    vmx_caps.cr4_fixed1);
+	if ((val ^ old) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE |
+			   X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP |
+			   X86_CR4_LA57))
+		vmx->need_flush = true;
+	vmx_load_pdptes(vmx);
+	return 0;
+}
+
+static void vmx_get_seg(enum vmx_seg n, struct minivmm_segment *s)
+{
+	u32 ar = vmx_vmread(VMCS_SEG(ES_AR, n));
+
+	memset(s, 0, sizeof(*s));
+	s->base = vmx_vmread(VMCS_SEG(ES_BASE, n));
+	s->limit = vmx_vmread(VMCS_SEG(ES_LIMIT, n));
+	s->selector = vmx_vmread(VMCS_SEG(ES_SEL, n));
+	s->type = ar & 0xf;
+	s->s = (ar >> 4) & 1;
+	s->dpl = (ar >> 5) & 3;
+	s->present = (ar >> 7) & 1;
+	s->avl = (ar >> 12) & 1;
+	s->l = (ar >> 13) & 1;
+	s->db = (ar >> 14) & 1;
+	s->g = (ar >> 15) & 1;
+	s->unusable = (ar >> 16) & 1;
+}
+
+static int vmx_check_seg(const struct minivmm_segment *s)
+{
+	if (s->pad || s->type > 15 || s->dpl > 3 || s->present > 1 ||
+	    s->db > 1 || s->s > 1 || s->l > 1 || s->g > 1 || s->avl > 1 ||
+	    s->unusable > 1)
+		return -EINVAL;
+	return 0;
+}
+
+static void vmx_put_seg(enum vmx_seg n, const struct minivmm_segment *s)
+{
+	u32 ar = s->type | s->s << 4 | s->dpl << 5 | s->present << 7 |
+		 s->avl << 12 | s->l << 13 | s->db << 14 | s->g << 15;
+
+	if (s->unusable)
+		ar |= AR_UNUSABLE;
+	vmx_set_seg(n, s->selector, s->base, s->limit, ar);
+}
+
+int vmx_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	memset(sregs, 0, sizeof(*sregs));
+	vmx_get_seg(VMX_CS, &sregs->cs);
+	vmx_get_seg(VMX_DS, &sregs->ds);
+	vmx_get_seg(VMX_ES, &sregs->es);
+	vmx_get_seg(VMX_FS, &sregs->fs);
+	vmx_get_seg(VMX_GS, &sregs->gs);
+	vmx_get_seg(VMX_SS, &sregs->ss);
+	vmx_get_seg(VMX_TR, &sregs->tr);
+	vmx_get_seg(VMX_LDTR, &sregs->ldt);
+	sregs->gdt.base = vmx_vmread(VMCS_GUEST_GDTR_BASE);
+	sregs->gdt.limit = vmx_vmread(VMCS_GUEST_GDTR_LIMIT);
+	sregs->idt.base = vmx_vmread(VMCS_GUEST_IDTR_BASE);
+	sregs->idt.limit = vmx_vmread(VMCS_GUEST_IDTR_LIMIT);
+	sregs->cr0 = vmx_guest_cr0();
+	sregs->cr2 = vmx->cr2;
+	sregs->cr3 = vmx_vmread(VMCS_GUEST_CR3);
+	sregs->cr4 = vmx_guest_cr4();
+	sregs->cr8 = vmx->cr8;
+	sregs->efer = vmx_vmread(VMCS_GUEST_EFER);
+	sregs->apic_base = vmx->apic_base;
+	return 0;
+}
+
+int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	const struct minivmm_segment *segs[] = {
+		[VMX_ES] = &sregs->es, [VMX_CS] = &sregs->cs,
+		[VMX_SS] = &sregs->ss, [VMX_DS] = &sregs->ds,
+		[VMX_FS] = &sregs->fs, [VMX_GS] = &sregs->gs,
+		[VMX_LDTR] = &sregs->ldt, [VMX_TR] = &sregs->tr,
+	};
+	u64 efer = sregs->efer;
+	u64 old_cr0, old_cr4, old_efer;
+	int n, ret;
+
+	for (n = 0; n < ARRAY_SIZE(segs); n++)
+		if (vmx_check_seg(segs[n]))
+			return -EINVAL;
+	if (sregs->gdt.pad[0] || sregs->gdt.pad[1] || sregs->gdt.pad[2] ||
+	    sregs->idt.pad[0] || sregs->idt.pad[1] || sregs->idt.pad[2])
+		return -EINVAL;
+	for (n = 0; n < ARRAY_SIZE(sregs->reserved); n++)
+		if (sregs->reserved[n])
+			return -EINVAL;
+	if (efer & ~VMX_EFER_ALLOWED)
+		return -EINVAL;
+	if (sregs->cr8 > 15)
+		return -EINVAL;
+	/* Above the physical address width: #GP on hardware */
+	if (sregs->cr3 >> boot_cpu_data.x86_phys_bits)
+		return -EINVAL;
+	if ((sregs->apic_base & 0xfff) & ~(VMX_APIC_ENABLE | VMX_APIC_BSP) ||
+	    sregs->apic_base >> boot_cpu_data.x86_phys_bits)
+		return -EINVAL;
+	/* Long mode paging needs PAE; LMA follows LME and CR0.PG. */
+	if ((efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG) &&
+	    !(sregs->cr4 & X86_CR4_PAE))
+		return -EINVAL;
+
+	/* Write CR0/CR4 through the guest's rules, undo on failure. */
+	old_cr0 = vmx_vmread(VMCS_CR0_SHADOW);
+	old_cr4 = vmx_vmread(VMCS_CR4_SHADOW);
+	old_efer = vmx_vmread(VMCS_GUEST_EFER);
+	vmx_vmwrite(VMCS_GUEST_EFER, efer & ~EFER_LMA);
+	vmx_vmwrite(VMCS_GUEST_CR3, sregs->cr3);
+	/* CR4 first with LMA off, so PAE/PCIDE checks see the new mode */
+	vmx_vmwrite(VMCS_CR4_SHADOW, 0);
+	ret = vmx_write_cr0(vmx, sregs->cr0 & ~X86_CR0_PG);
+	if (!ret)
+		ret = vmx_write_cr4(vmx, sregs->cr4 & ~X86_CR4_PCIDE);
+	if (!ret)
+		ret = vmx_write_cr0(vmx, sregs->cr0);
+	if (!ret)
+		ret = vmx_write_cr4(vmx, sregs->cr4);
+	if (ret) {
+		vmx_vmwrite(VMCS_GUEST_EFER, old_efer);
+		vmx_vmwrite(VMCS_CR4_SHADOW, old_cr4);
+		vmx_write_cr4(vmx, old_cr4);
+		vmx_write_cr0(vmx, old_cr0);
+		vmx_vmwrite(VMCS_GUEST_EFER, old_efer);
+		return ret;
+	}
+
+	for (n = 0; n < ARRAY_SIZE(segs); n++)
+		vmx_put_seg(n, segs[n]);
+	vmx_vmwrite(VMCS_GUEST_GDTR_BASE, sregs->gdt.base);
+	vmx_vmwrite(VMCS_GUEST_GDTR_LIMIT, sregs->gdt.limit);
+	vmx_vmwrite(VMCS_GUEST_IDTR_BASE, sregs->idt.base);
+	vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, sregs->idt.limit);
+	vmx->cr2 = sregs->cr2;
+	vmx->cr8 = sregs->cr8;
+	vmx->apic_base = sregs->apic_base;
+	vmx->need_flush = true;
+	return 0;
+}
+
+void vmx_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)
+{
+	u32 cs_ar = vmx_vmread(VMCS_SEG(ES_AR, VMX_CS));
+	u32 ss_ar = vmx_vmread(VMCS_SEG(ES_AR, VMX_SS));
+
+	pg->cr0 = vmx_guest_cr0();
+	pg->cr3 = vmx_vmread(VMCS_GUEST_CR3);
+	pg->cr4 = vmx_guest_cr4();
+	pg->efer = vmx_vmread(VMCS_GUEST_EFER);
+	pg->cs_base = vmx_vmread(VMCS_SEG(ES_BASE, VMX_CS));
+	pg->cs_l = (cs_ar >> 13) & 1;
+	pg->cs_db = (cs_ar >> 14) & 1;
+	/* Real mode runs at CPL 0; otherwise CPL is SS.DPL. */
+	pg->cpl = (pg->cr0 & X86_CR0_PE) ? (ss_ar >> 5) & 3 : 0;
+}
+
+static bool vmx_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (8 * i);
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+static bool vmx_canonical(u64 addr)
+{
+	return (s64)(addr << 16) >> 16 == (s64)addr;
+}
+
+static struct vmx_msr_slot *vmx_autoload(struct vmx_vcpu *vmx, u32 index)
+{
+	int i;
+
+	for (i = 0; i < VMX_NR_AUTOLOAD; i++)
+		if (vmx->msr_area[i].index == index)
+			return &vmx->msr_area[i];
+	return NULL;
+}
+
+int vmx_get_msr(struct mvm_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_msr_slot *slot;
+
+	switch (index) {
+	case MSR_EFER:
+		*data = vmx_vmread(VMCS_GUEST_EFER);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = vmx_vmread(VMCS_GUEST_PAT);
+		return 0;
+	case MSR_FS_BASE:
+		*data = vmx_vmread(VMCS_SEG(ES_BASE, VMX_FS));
+		return 0;
+	case MSR_GS_BASE:
+		*data = vmx_vmread(VMCS_SEG(ES_BASE, VMX_GS));
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*data = vmx_vmread(VMCS_GUEST_SYSENTER_CS);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*data = vmx_vmread(VMCS_GUEST_SYSENTER_ESP);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*data = vmx_vmread(VMCS_GUEST_SYSENTER_EIP);
+		return 0;
+	case MSR_IA32_APICBASE:
+		*data = vmx->apic_base;
+		return 0;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + vmx->tsc_offset;
+		return 0;
+	}
+	slot = vmx_autoload(vmx, index);
+	if (!slot)
+		return -ENOENT;
+	*data = slot->value;
+	return 0;
+}
+
+int vmx_set_msr(struct mvm_vcpu *vcpu, u32 index, u64 data)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_msr_slot *slot;
+	u64 efer;
+
+	switch (index) {
+	case MSR_EFER:
+		if (data & ~VMX_EFER_ALLOWED)
+			return -EINVAL;
+		efer = vmx_vmread(VMCS_GUEST_EFER);
+		/* LME may not change while paging is on; LMA is read-only */
+		if ((vmx_guest_cr0() & X86_CR0_PG) &&
+		    ((data ^ efer) & EFER_LME))
+			return -EINVAL;
+		data = (data & ~EFER_LMA) | (efer & EFER_LMA);
+		vmx_vmwrite(VMCS_GUEST_EFER, data);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!vmx_pat_valid(data))
+			return -EINVAL;
+		vmx_vmwrite(VMCS_GUEST_PAT, data);
+		return 0;
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		/* A non-canonical value would fail VM entry or WRMSR */
+		if (!vmx_canonical(data))
+			return -EINVAL;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+	case MSR_SYSCALL_MASK:
+		if (data >> 32)
+			return -EINVAL;
+		break;
+	case MSR_IA32_APICBASE:
+		if ((data & 0xfff & ~(VMX_APIC_ENABLE | VMX_APIC_BSP)) ||
+		    data >> boot_cpu_data.x86_phys_bits)
+			return -EINVAL;
+		vmx->apic_base = data;
+		return 0;
+	case MSR_IA32_TSC:
+		if (!(vmx_caps.proc & PROC_TSC_OFFSET))
+			return -EINVAL;
+		vmx->tsc_offset = data - rdtsc();
+		vmx_vmwrite(VMCS_TSC_OFFSET, vmx->tsc_offset);
+		return 0;
+	}
+
+	switch (index) {
+	case MSR_FS_BASE:
+		vmx_vmwrite(VMCS_SEG(ES_BASE, VMX_FS), data);
+		return 0;
+	case MSR_GS_BASE:
+		vmx_vmwrite(VMCS_SEG(ES_BASE, VMX_GS), data);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		vmx_vmwrite(VMCS_GUEST_SYSENTER_CS, data);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		vmx_vmwrite(VMCS_GUEST_SYSENTER_ESP, data);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		vmx_vmwrite(VMCS_GUEST_SYSENTER_EIP, data);
+		return 0;
+	}
+	slot = vmx_autoload(vmx, index);
+	if (!slot)
+		return -ENOENT;
+	slot->value = data;
+	return 0;
+}

@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/* guest.c - VM, memory, mode and run helpers; see guest.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "guest.h"
+#include "tap.h"
+
+#define X86_CR0_PE	0x1ULL
+#define X86_CR0_ET	0x10ULL
+#define X86_CR0_NE	0x20ULL
+#define X86_CR0_PG	0x80000000ULL
+#define X86_CR4_PAE	0x20ULL
+#define EFER_LME	0x100ULL
+#define EFER_LMA	0x400ULL
+
+int host_cpus(void)
+{
+	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+int sys_open(void)
+{
+	int fd = open("/dev/minivmm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		tap_diag("open /dev/minivmm: %s", strerror(errno));
+	return fd;
+}
+
+struct vm *vm_create(void)
+{
+	struct minivmm_create_vm cv = { 0 };
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		return NULL;
+	vm->sys_fd = sys_open();
+	if (vm->sys_fd < 0)
+		goto free_vm;
+	vm->fd = ioctl(vm->sys_fd, MINIVMM_CREATE_VM, &cv);
+	if (vm->fd < 0) {
+		tap_diag("MINIVMM_CREATE_VM: %s", strerror(errno));
+		goto close_sys;
+	}
+	return vm;
+close_sys:
+	close(vm->sys_fd);
+free_vm:
+	free(vm);
+	return NULL;
+}
+
+void vm_free(struct vm *vm)
+{
+	unsigned int i;
+
+	if (!vm)
+		return;
+	close(vm->fd);
+	close(vm->sys_fd);
+	for (i = 0; i < MAX_SLOTS_TRACKED; i++)
+		if (vm->slots[i].used)
+			munmap(vm->slots[i].host, vm->slots[i].size);
+	free(vm);
+}
+
+int vm_set_region(struct vm *vm, uint32_t slot, uint32_t flags,
+		  uint64_t gpa, uint64_t size, void *host)
+{
+	struct minivmm_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)host,
+	};
+
+	return ioctl(vm->fd, MINIVMM_SET_MEMORY_REGION, &r);
+}
+
+void *vm_add_mem(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size,
+		 uint32_t flags)
+{
+	void *host = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (host == MAP_FAILED) {
+		tap_diag("mmap %llu bytes: %s", (unsigned long long)size,
+			 strerror(errno));
+		return NULL;
+	}
+	if (vm_set_region(vm, slot, flags, gpa, size, host)) {
+		tap_diag("SET_MEMORY_REGION slot %u gpa 0x%llx size 0x%llx: %s",
+			 slot, (unsigned long long)gpa,
+			 (unsigned long long)size, strerror(errno));
+		munmap(host, size);
+		return NULL;
+	}
+	if (slot < MAX_SLOTS_TRACKED) {
+		vm->slots[slot].gpa = gpa;
+		vm->slots[slot].size = size;
+		vm->slots[slot].host = host;
+		vm->slots[slot].flags = flags;
+		vm->slots[slot].used = true;
+	}
+	return host;
+}
+
+void *vm_host(struct vm *vm, uint64_t gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_SLOTS_TRACKED; i++) {
+		if (!vm->slots[i].used)
+			continue;
+		if (gpa >= vm->slots[i].gpa &&
+		    gpa - vm->slots[i].gpa < vm->slots[i].size)
+			return (char *)vm->slots[i].host +
+			       (gpa - vm->slots[i].gpa);
+	}
+	return NULL;
+}
+
+void vm_load(struct vm *vm, uint64_t gpa, const void *start, const void *end)
+{
+	void *dst = vm_host(vm, gpa);
+
+	if (!dst)
+		tap_bail("vm_load: gpa 0x%llx is not in a slot",
+			 (unsigned long long)gpa);
+	memcpy(dst, start, (const char *)end - (const char *)start);
+}
+
+static uint64_t *vm_u64(struct vm *vm, uint64_t gpa)
+{
+	uint64_t *p = vm_host(vm, gpa);
+
+	if (!p)
+		tap_bail("gpa 0x%llx is not in a slot", (unsigned long long)gpa);
+	return p;
+}
+
+/* GDT: null, code64, data, code32, 64-bit TSS (2 entries), code16. */
+static void vm_build_gdt(struct vm *vm)
+{
+	uint64_t *gdt = vm_u64(vm, GDT_GPA);
+	uint64_t base = TSS_GPA, limit = 0x67;
+
+	gdt[0] = 0;
+	gdt[SEL_CODE64 / 8] = 0x00af9b000000ffffULL;
+	gdt[SEL_DATA / 8] = 0x00cf93000000ffffULL;
+	gdt[SEL_CODE32 / 8] = 0x00cf9b000000ffffULL;
+	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+			   (0x8bULL << 40) | (((limit >> 16) & 0xf) << 48) |
+			   (((base >> 24) & 0xff) << 56);
+	gdt[SEL_TSS / 8 + 1] = base >> 32;
+	gdt[SEL_CODE16 / 8] = 0x00009b000000ffffULL;
+}
+
+/* Identity map of 0..4 GiB with 2 MiB pages. */
+static void vm_build_page_tables(struct vm *vm)
+{
+	uint64_t *pml4 = vm_u64(vm, PML4_GPA);
+	uint64_t *pdpt = vm_u64(vm, PDPT_GPA);
+	unsigned int i, j;
+
+	pml4[0] = PDPT_GPA | 0x7;
+	for (i = 0; i < 4; i++) {
+		uint64_t *pd = vm_u64(vm, PD_GPA + i * 0x1000ULL);
+
+		pdpt[i] = (PD_GPA + i * 0x1000ULL) | 0x7;
+		for (j = 0; j < 512; j++)
+			pd[j] = ((uint64_t)i << 30) | ((uint64_t)j << 21) |
+				0x83;	/* present, writable, 2 MiB */
+	}
+}
+
+struct vm *vm_std_create(void)
+{
+	struct vm *vm = vm_create();
+
+	if (!vm)
+		return NULL;
+	if (!vm_add_mem(vm, 0, 0, STD_MEM_SIZE, 0)) {
+		vm_free(vm);
+		return NULL;
+	}
+	vm_build_tables(vm);
+	return vm;
+}
+
+void vm_build_tables(struct vm *vm)
+{
+	vm_build_gdt(vm);
+	vm_build_page_tables(vm);
+}
+
+void vm_idt_set64(struct vm *vm, unsigned int vector, uint64_t handler)
+{
+	uint64_t *gate = vm_u64(vm, IDT_GPA + vector * 16ULL);
+
+	gate[0] = (handler & 0xffff) | ((uint64_t)SEL_CODE64 << 16) |
+		  (0x8eULL << 40) | (((handler >> 16) & 0xffff) << 48);
+	gate[1] = handler >> 32;
+}
+
+void vm_idt_set32(struct vm *vm, unsigned int vector, uint32_t handler)
+{
+	uint64_t *gate = vm_u64(vm, IDT_GPA + vector * 8ULL);
+
+	*gate = (handler & 0xffff) | ((uint64_t)SEL_CODE32 << 16) |
+		(0x8eULL << 40) | ((uint64_t)(handler >> 16) << 48);
+}
+
+static void vcpu_alarm(int sig)
+{
+	(void)sig;
+}
+
+struct vcpu *vcpu_create(struct vm *vm, uint32_t id)
+{
+	struct minivmm_create_vcpu cv = { .id = id };
+	struct sigaction sa = { .sa_handler = vcpu_alarm };
+	struct vcpu *vcpu = calloc(1, sizeof(*vcpu));
+	long size;
+
+	if (!vcpu)
+		return NULL;
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: RUN gets EINTR */
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->timeout_s = 10;
+	vcpu->fd = ioctl(vm->fd, MINIVMM_CREATE_VCPU, &cv);
+	if (vcpu->fd < 0) {
+		tap_diag("MINIVMM_CREATE_VCPU %u: %s", id, strerror(errno));
+		goto free_vcpu;
+	}
+	size = ioctl(vm->sys_fd, MINIVMM_GET_VCPU_MMAP_SIZE, 0);
+	if (size < (long)sizeof(struct minivmm_run)) {
+		tap_diag("GET_VCPU_MMAP_SIZE returned %ld: %s", size,
+			 strerror(errno));
+		goto close_fd;
+	}
+	vcpu->mmap_size = size;
+	vcpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		tap_diag("mmap vcpu fd (%ld bytes): %s", size, strerror(errno));
+		goto close_fd;
+	}
+	return vcpu;
+close_fd:
+	close(vcpu->fd);
+free_vcpu:
+	free(vcpu);
+	return NULL;
+}
+
+void vcpu_free(struct vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	munmap(vcpu->run, vcpu->mmap_size);
+	close(vcpu->fd);
+	free(vcpu);
+}
+
+static void seg_set(struct minivmm_segment *s, uint16_t sel, uint64_t base,
+		    uint32_t limit, uint8_t type, uint8_t db, uint8_t l,
+		    uint8_t g)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->base = base;
+	s->limit = limit;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+	s->db = db;
+	s->l = l;
+	s->g = g;
+}
+
+int vcpu_set_mode(struct vcpu *vcpu, enum guest_mode mode)
+{
+	struct minivmm_sregs sr;
+	struct minivmm_regs regs;
+	struct minivmm_segment data;
+
+	if (vcpu_get_sregs(vcpu, &sr)) {
+		tap_diag("GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	memset(&regs, 0, sizeof(regs));
+	regs.rflags = 0x2;
+	memset(sr.reserved, 0, sizeof(sr.reserved));
+	memset(&sr.tr, 0, sizeof(sr.tr));
+	sr.tr.selector = SEL_TSS;
+	sr.tr.base = TSS_GPA;
+	sr.tr.limit = 0x67;
+	sr.tr.type = 11;		/* busy TSS */
+	sr.tr.present = 1;
+	memset(&sr.ldt, 0, sizeof(sr.ldt));
+	sr.ldt.type = 2;
+	sr.ldt.unusable = 1;
+	memset(&sr.gdt, 0, sizeof(sr.gdt));
+	sr.gdt.base = GDT_GPA;
+	sr.gdt.limit = 0x37;
+	memset(&sr.idt, 0, sizeof(sr.idt));
+	sr.cr2 = 0;
+	sr.cr8 = 0;
+
+	switch (mode) {
+	case MODE_REAL:
+		seg_set(&sr.cs, CODE_GPA >> 4, CODE_GPA, 0xffff, 11, 0, 0, 0);
+		seg_set(&data, 0, 0, 0xffff, 3, 0, 0, 0);
+		sr.idt.base = 0;
+		sr.idt.limit = 0x3ff;
+		sr.cr0 = X86_CR0_ET | X86_CR0_NE;
+		sr.cr3 = 0;
+		sr.cr4 = 0;
+		sr.efer = 0;
+		regs.rip = 0;
+		regs.rsp = 0xf000;
+		break;
+	case MODE_PROT32:
+		seg_set(&sr.cs, SEL_CODE32, 0, 0xffffffff, 11, 1, 0, 1);
+		seg_set(&data, SEL_DATA, 0, 0xffffffff, 3, 1, 0, 1);
+		sr.idt.base = IDT_GPA;
+		sr.idt.limit = 0x7ff;
+		sr.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+		sr.cr3 = 0;
+		sr.cr4 = 0;
+		sr.efer = 0;
+		regs.rip = CODE_GPA;
+		regs.rsp = STACK_TOP;
+		break;
+	case MODE_LONG:
+		seg_set(&sr.cs, SEL_CODE64, 0, 0xffffffff, 11, 0, 1, 1);
+		seg_set(&data, SEL_DATA, 0, 0xffffffff, 3, 1, 0, 1);
+		sr.idt.base = IDT_GPA;
+		sr.idt.limit = 0xfff;
+		sr.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG;
+		sr.cr3 = PML4_GPA;
+		sr.cr4 = X86_CR4_PAE;
+		sr.efer = EFER_LME | EFER_LMA;
+		regs.rip = CODE_GPA;
+		regs.rsp = STACK_TOP;
+		break;
+	}
+	sr.ds = data;
+	sr.es = data;
+	sr.fs = data;
+	sr.gs = data;
+	sr.ss = data;
+	if (vcpu_set_sregs(vcpu, &sr)) {
+		tap_diag("SET_SREGS (mode %d): %s", mode, strerror(errno));
+		return -1;
+	}
+	if (vcpu_set_regs(vcpu, &regs)) {
+		tap_diag("SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct vcpu *guest_create(enum guest_mode mode, const void *code,
+			  const void *code_end)
+{
+	struct vm *vm = vm_std_create();
+	struct vcpu *vcpu;
+
+	if (!vm)
+		return NULL;
+	vm_load(vm, CODE_GPA, code, code_end);
+	vcpu = vcpu_create(vm, 0);
+	if (!vcpu)
+		goto free_vm;
+	if (vcpu_set_mode(vcpu, mode))
+		goto free_vcpu;
+	return vcpu;
+free_vcpu:
+	vcpu_free(vcpu);
+free_vm:
+	vm_free(vm);
+	return NULL;
+}
+
+int vcpu_run(struct vcpu *vcpu)
+{
+	int rc;
+
+	vcpu->timed_out = false;
+	if (vcpu->timeout_s)
+		alarm(vcpu->timeout_s);
+	rc = ioctl(vcpu->fd, MINIVMM_RUN, 0);
+	vcpu->last_errno = rc < 0 ? errno : 0;
+	if (vcpu->timeout_s && rc < 0 && errno == EINTR &&
+	    alarm(0) == 0)
+		vcpu->timed_out = true;
+	alarm(0);
+	return rc;
+}
+
+const char *exit_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		"UNKNOWN", "IO", "MMIO", "HLT", "SHUTDOWN", "FAIL_ENTRY",
+		"INTERNAL_ERROR", "INTR", "IRQ_WINDOW_OPEN",
+	};
+
+	return reason < ARRAY_SIZE(names) ? names[reason] :
+							    "(bad)";
+}
+
+void *vcpu_io_data(struct vcpu *vcpu)
+{
+	return (char *)vcpu->run + vcpu->run->io.data_offset;
+}
+
+void vcpu_dump(struct vcpu *vcpu)
+{
+	struct minivmm_run *run = vcpu->run;
+	struct minivmm_regs r;
+	unsigned int i;
+
+	tap_diag("  exit_reason %u (%s)%s", run->exit_reason,
+		 exit_name(run->exit_reason),
+		 vcpu->timed_out ? " after a RUN timeout" : "");
+	switch (run->exit_reason) {
+	case MINIVMM_EXIT_IO:
+		tap_diag("  io: %s port 0x%x size %u count %u data_offset %llu",
+			 run->io.direction == MINIVMM_IO_OUT ? "out" : "in",
+			 run->io.port, run->io.size, run->io.count,
+			 (unsigned long long)run->io.data_offset);
+		break;
+	case MINIVMM_EXIT_MMIO:
+		tap_diag("  mmio: %s gpa 0x%llx len %u data %02x %02x %02x %02x %02x %02x %02x %02x",
+			 run->mmio.is_write ? "write" : "read",
+			 (unsigned long long)run->mmio.phys_addr, run->mmio.len,
+			 run->mmio.data[0], run->mmio.data[1],
+			 run->mmio.data[2], run->mmio.data[3],
+			 run->mmio.data[4], run->mmio.data[5],
+			 run->mmio.data[6], run->mmio.data[7]);
+		break;
+	case MINIVMM_EXIT_FAIL_ENTRY:
+		tap_diag("  fail_entry: reason 0x%llx cpu %u",
+			 (unsigned long long)
+			 run->fail_entry.hardware_entry_failure_reason,
+			 run->fail_entry.cpu);
+		break;
+	case MINIVMM_EXIT_INTERNAL_ERROR:
+		tap_diag("  internal: suberror %u ndata %u",
+			 run->internal.suberror, run->internal.ndata);
+		for (i = 0; i < run->internal.ndata && i < 16; i++)
+			tap_diag("    data[%u] = 0x%llx", i,
+				 (unsigned long long)run->internal.data[i]);
+		break;
+	}
+	if (vcpu_get_regs(vcpu, &r) == 0) {
+		tap_diag("  rip %llx rflags %llx rsp %llx",
+			 (unsigned long long)r.rip,
+			 (unsigned long long)r.rflags,
+			 (unsigned long long)r.rsp);
+		tap_diag("  rax %llx rbx %llx rcx %llx rdx %llx rsi %llx rdi %llx",
+			 (unsigned long long)r.rax, (unsigned long long)r.rbx,
+			 (unsigned long long)r.rcx, (unsigned long long)r.rdx,
+			 (unsigned long long)r.rsi, (unsigned long long)r.rdi);
+	}
+}
+
+bool vcpu_run_expect(struct vcpu *vcpu, uint32_t reason)
+{
+	int rc = vcpu_run(vcpu);
+
+	if (rc == 0 && vcpu->run->exit_reason == reason)
+		return true;
+	tap_diag("RUN returned %d (%s); expected exit %s", rc,
+		 rc ? strerror(vcpu->last_errno) : "ok", exit_name(reason));
+	vcpu_dump(vcpu);
+	return false;
+}
+
+int vcpu_get_regs(struct vcpu *vcpu, struct minivmm_regs *regs)
+{
+	return ioctl(vcpu->fd, MINIVMM_GET_REGS, regs);
+}
+
+int vcpu_set_regs(struct vcpu *vcpu, const struct minivmm_regs *regs)
+{
+	return ioctl(vcpu->fd, MINIVMM_SET_REGS, regs);
+}
+
+int vcpu_get_sregs(struct vcpu *vcpu, struct minivmm_sregs *sregs)
+{
+	return ioctl(vcpu->fd, MINIVMM_GET_SREGS, sregs);
+}
+
+int vcpu_set_sregs(struct vcpu *vcpu, const struct minivmm_sregs *sregs)
+{
+	return ioctl(vcpu->fd, MINIVMM_SET_SREGS, sregs);
+}
+
+uint64_t vcpu_reg(struct vcpu *vcpu, size_t offset)
+{
+	struct minivmm_regs r;
+
+	if (vcpu_get_regs(vcpu, &r)) {
+		tap_diag("GET_REGS: %s", strerror(errno));
+		return ~0ULL;
+	}
+	return *(uint64_t *)((char *)&r + offset);
+}
+
+struct msrs_one {
+	struct minivmm_msrs hdr;
+	struct minivmm_msr_entry e;
+};
+
+int vcpu_get_msr(struct vcpu *vcpu, uint32_t index, uint64_t *data)
+{
+	struct msrs_one m = { .hdr.nmsrs = 1, .e.index = index };
+	int rc = ioctl(vcpu->fd, MINIVMM_GET_MSRS, &m);
+
+	if (rc == 1)
+		*data = m.e.data;
+	return rc;
+}
+
+int vcpu_set_msr(struct vcpu *vcpu, uint32_t index, uint64_t data)
+{
+	struct msrs_one m = { .hdr.nmsrs = 1, .e.index = index, .e.data = data };
+
+	return ioctl(vcpu->fd, MINIVMM_SET_MSRS, &m);
+}
+
+int vcpu_set_cpuid(struct vcpu *vcpu, const struct minivmm_cpuid_entry *e,
+		   uint32_t n)
+{
+	size_t size = sizeof(struct minivmm_cpuid) + n * sizeof(*e);
+	struct minivmm_cpuid *c = calloc(1, size);
+	int rc;
+
+	if (!c)
+		return -1;
+	c->nent = n;
+	memcpy(c->entries, e, n * sizeof(*e));
+	rc = ioctl(vcpu->fd, MINIVMM_SET_CPUID, c);
+	free(c);
+	return rc;
+}

@@ -1,0 +1,704 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit test of the MMIO instruction decoder (kmod/x86_decode.c),
+ * printing TAP.
+ *
+ * Each table entry is one instruction; the bytes of the named ones were
+ * produced by GNU as from the text in the name, the expectations were
+ * written by hand from the SDM.  Every decodable entry is also checked
+ * with trailing bytes, with an extra prefix, and truncated at every
+ * length (which must fail with -ENODATA).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../kmod/x86_decode.h"
+
+#define M16	MVM_INSN_MODE16
+#define M32	MVM_INSN_MODE32
+#define M64	MVM_INSN_MODE64
+#define NOREG	MVM_INSN_NO_REG
+#define ZX	MVM_INSN_ZX
+#define SX	MVM_INSN_SX
+#define MERGE	MVM_INSN_MERGE
+
+struct want {
+	int w, sz, reg, hi, has_imm;
+	u64 imm;
+	int dst, ext;
+	int ea, base, index, scale;	/* ea: check the memory operand */
+	u64 disp;
+	int rip_rel;
+};
+
+struct dcase {
+	const char *name;
+	enum mvm_insn_mode mode;
+	const char *hex;
+	int ret;
+	struct want want;
+};
+
+/* A store of register @r (@h: AH..BH), or of immediate @i. */
+#define STORE(s, r, h)		.w = 1, .sz = s, .reg = r, .hi = h
+#define STORE_IMM(s, i)		.w = 1, .sz = s, .reg = NOREG, .has_imm = 1, \
+				.imm = i
+/* A load of @s bytes into @d bytes of register @r, extended by @e. */
+#define LOAD(s, r, h, d, e)	.sz = s, .reg = r, .hi = h, .dst = d, .ext = e
+/* The memory operand: base, index, scale, displacement, RIP-relative. */
+#define EA(b, x, s, d, rip)	.ea = 1, .base = b, .index = x, .scale = s, \
+				.disp = d, .rip_rel = rip
+
+static const struct dcase cases[] = {
+	{ "mov byte ptr [rax], cl", M64, "88 08", 0,
+	  { STORE(1, 1, 0), EA(0, NOREG, 1, 0x0, 0) } },
+	{ "mov byte ptr [rax], ah", M64, "88 20", 0,
+	  { STORE(1, 0, 1) } },
+	{ "mov byte ptr [rax], bh", M64, "88 38", 0,
+	  { STORE(1, 3, 1) } },
+	{ "mov byte ptr [rax], spl", M64, "40 88 20", 0,
+	  { STORE(1, 4, 0) } },
+	{ "mov byte ptr [rax], dil", M64, "40 88 38", 0,
+	  { STORE(1, 7, 0) } },
+	{ "mov byte ptr [r8], r9b", M64, "45 88 08", 0,
+	  { STORE(1, 9, 0), EA(8, NOREG, 1, 0x0, 0) } },
+	{ "mov dword ptr [rbx], eax", M64, "89 03", 0,
+	  { STORE(4, 0, 0) } },
+	{ "mov qword ptr [rbx], rax", M64, "48 89 03", 0,
+	  { STORE(8, 0, 0) } },
+	{ "mov word ptr [rbx], ax", M64, "66 89 03", 0,
+	  { STORE(2, 0, 0) } },
+	{ "mov word ptr [rbx], r14w", M64, "66 44 89 33", 0,
+	  { STORE(2, 14, 0) } },
+	{ "mov qword ptr [r9+r10*4-0x80], r11", M64, "4f 89 5c 91 80", 0,
+	  { STORE(8, 11, 0), EA(9, 10, 4, -0x80, 0) } },
+	{ "mov dword ptr [rip+0x100], r9d", M64, "44 89 0d 00 01 00 00", 0,
+	  { STORE(4, 9, 0), EA(NOREG, NOREG, 1, 0x100, 1) } },
+	{ "mov dword ptr [rsp], eax", M64, "89 04 24", 0,
+	  { STORE(4, 0, 0), EA(4, NOREG, 1, 0x0, 0) } },
+	{ "mov dword ptr [rbp], eax", M64, "89 45 00", 0,
+	  { STORE(4, 0, 0), EA(5, NOREG, 1, 0x0, 0) } },
+	{ "mov dword ptr [r13], eax", M64, "41 89 45 00", 0,
+	  { STORE(4, 0, 0), EA(13, NOREG, 1, 0x0, 0) } },
+	{ "mov dword ptr [r12], eax", M64, "41 89 04 24", 0,
+	  { STORE(4, 0, 0), EA(12, NOREG, 1, 0x0, 0) } },
+	{ "mov dword ptr [rax+r12*1], eax", M64, "42 89 04 20", 0,
+	  { STORE(4, 0, 0), EA(0, 12, 1, 0x0, 0) } },
+	{ "mov dword ptr [0x12345678], edx", M64, "89 14 25 78 56 34 12", 0,
+	  { STORE(4, 2, 0), EA(NOREG, NOREG, 1, 0x12345678, 0) } },
+	{ "mov dword ptr [rbx*8+0x1000], esi", M64, "89 34 dd 00 10 00 00", 0,
+	  { STORE(4, 6, 0), EA(NOREG, 3, 8, 0x1000, 0) } },
+	{ "mov dword ptr [r13+r14*2-0x7fffffff], r15d", M64,
+	  "47 89 bc 75 01 00 00 80", 0,
+	  { STORE(4, 15, 0), EA(13, 14, 2, -0x7fffffff, 0) } },
+	{ "mov qword ptr fs:[rax], rcx", M64, "64 48 89 08", 0,
+	  { STORE(8, 1, 0) } },
+	{ "mov dword ptr gs:[0x10], ebx", M64, "65 89 1c 25 10 00 00 00", 0,
+	  { STORE(4, 3, 0) } },
+	{ "xrelease mov byte ptr [rax], cl", M64, "f3 88 08", 0,
+	  { STORE(1, 1, 0) } },
+	{ "xrelease mov qword ptr [rax], rdx", M64, "f3 48 89 10", 0,
+	  { STORE(8, 2, 0) } },
+	{ "mov dword ptr [eax], eax (addr32)", M64, "67 89 00", 0,
+	  { STORE(4, 0, 0) } },
+	{ "66 REX.W: REX.W wins", M64, "66 48 89 00", 0,
+	  { STORE(8, 0, 0) } },
+	{ "REX then 66: REX ignored", M64, "48 66 89 00", 0,
+	  { STORE(2, 0, 0) } },
+	{ "REX 41 then 2e: REX ignored, [rax]", M64, "41 2e 89 00", 0,
+	  { STORE(4, 0, 0), EA(0, NOREG, 1, 0x0, 0) } },
+	{ "two REX: the last counts", M64, "44 4c 89 00", 0,
+	  { STORE(8, 8, 0) } },
+	{ "REX ignored: byte reg 4 is AH again", M64, "40 66 88 20", 0,
+	  { STORE(1, 0, 1) } },
+	{ "mov cl, byte ptr [rax]", M64, "8a 08", 0,
+	  { LOAD(1, 1, 0, 1, MERGE) } },
+	{ "mov ah, byte ptr [rbx+1]", M64, "8a 63 01", 0,
+	  { LOAD(1, 0, 1, 1, MERGE), EA(3, NOREG, 1, 0x1, 0) } },
+	{ "mov dh, byte ptr [rbx]", M64, "8a 33", 0,
+	  { LOAD(1, 2, 1, 1, MERGE) } },
+	{ "mov sil, byte ptr [rax]", M64, "40 8a 30", 0,
+	  { LOAD(1, 6, 0, 1, MERGE) } },
+	{ "mov r10b, byte ptr [rax]", M64, "44 8a 10", 0,
+	  { LOAD(1, 10, 0, 1, MERGE) } },
+	{ "mov eax, dword ptr [rax]", M64, "8b 00", 0,
+	  { LOAD(4, 0, 0, 4, ZX) } },
+	{ "mov rax, qword ptr [rdx]", M64, "48 8b 02", 0,
+	  { LOAD(8, 0, 0, 8, ZX) } },
+	{ "mov ax, word ptr [rdx]", M64, "66 8b 02", 0,
+	  { LOAD(2, 0, 0, 2, MERGE) } },
+	{ "mov r15, qword ptr [r12+r13*8+0x12345678]", M64,
+	  "4f 8b bc ec 78 56 34 12", 0,
+	  { LOAD(8, 15, 0, 8, ZX), EA(12, 13, 8, 0x12345678, 0) } },
+	{ "mov r8d, dword ptr [rip-4]", M64, "44 8b 05 fc ff ff ff", 0,
+	  { LOAD(4, 8, 0, 4, ZX),
+	    EA(NOREG, NOREG, 1, -0x4, 1) } },
+	{ "mov eax, dword ptr [eip+0x20]", M64, "67 8b 05 20 00 00 00", 0,
+	  { LOAD(4, 0, 0, 4, ZX), EA(NOREG, NOREG, 1, 0x20, 1) } },
+	{ "mov eax, dword ptr fs:[rax]", M64, "64 8b 00", 0,
+	  { LOAD(4, 0, 0, 4, ZX) } },
+	{ "mov eax, dword ptr [eax]", M64, "67 8b 00", 0,
+	  { LOAD(4, 0, 0, 4, ZX) } },
+	{ "mov rbx, qword ptr [rsp+rbp*2+0x7f]", M64, "48 8b 5c 6c 7f", 0,
+	  { LOAD(8, 3, 0, 8, ZX), EA(4, 5, 2, 0x7f, 0) } },
+	{ "mov byte ptr [rax], 0x80", M64, "c6 00 80", 0,
+	  { STORE_IMM(1, 0x80ULL) } },
+	{ "mov byte ptr [rip+0x10], 1", M64, "c6 05 10 00 00 00 01", 0,
+	  { STORE_IMM(1, 0x1ULL), EA(NOREG, NOREG, 1, 0x10, 1) } },
+	{ "mov dword ptr [rax], 0x12345678", M64, "c7 00 78 56 34 12", 0,
+	  { STORE_IMM(4, 0x12345678ULL) } },
+	{ "mov dword ptr [rax], 0x87654321", M64, "c7 00 21 43 65 87", 0,
+	  { STORE_IMM(4, 0x87654321ULL) } },
+	{ "mov qword ptr [rax], -2", M64, "48 c7 00 fe ff ff ff", 0,
+	  { STORE_IMM(8, 0xfffffffffffffffeULL) } },
+	{ "mov qword ptr [rax], 0x7fffffff", M64, "48 c7 00 ff ff ff 7f", 0,
+	  { STORE_IMM(8, 0x7fffffffULL) } },
+	{ "mov word ptr [rax], 0xbeef", M64, "66 c7 00 ef be", 0,
+	  { STORE_IMM(2, 0xbeefULL) } },
+	{ "mov qword ptr [rip+0x1000], -0x80000000", M64,
+	  "48 c7 05 00 10 00 00 00 00 00 80", 0,
+	  { STORE_IMM(8, 0xffffffff80000000ULL),
+	    EA(NOREG, NOREG, 1, 0x1000, 1) } },
+	{ "mov dword ptr [r11+r12*8+0x44], 7", M64,
+	  "43 c7 44 e3 44 07 00 00 00", 0,
+	  { STORE_IMM(4, 0x7ULL), EA(11, 12, 8, 0x44, 0) } },
+	{ "mov byte ptr [rax], 1 (66 ignored)", M64, "66 c6 00 01", 0,
+	  { STORE_IMM(1, 0x1ULL) } },
+	{ "xrelease mov dword ptr [rax], 3", M64, "f3 c7 00 03 00 00 00", 0,
+	  { STORE_IMM(4, 0x3ULL) } },
+	{ "movabs al, byte ptr [0x1122334455667788]", M64,
+	  "a0 88 77 66 55 44 33 22 11", 0,
+	  { LOAD(1, 0, 0, 1, MERGE),
+	    EA(NOREG, NOREG, 1, 0x1122334455667788, 0) } },
+	{ "movabs eax, dword ptr [0x1122334455667788]", M64,
+	  "a1 88 77 66 55 44 33 22 11", 0,
+	  { LOAD(4, 0, 0, 4, ZX) } },
+	{ "movabs rax, qword ptr [0x8877665544332211]", M64,
+	  "48 a1 11 22 33 44 55 66 77 88", 0,
+	  { LOAD(8, 0, 0, 8, ZX),
+	    EA(NOREG, NOREG, 1, 0x8877665544332211ULL, 0) } },
+	{ "movabs ax, word ptr [0x10]", M64, "66 a1 10 00 00 00 00 00 00 00", 0,
+	  { LOAD(2, 0, 0, 2, MERGE) } },
+	{ "movabs byte ptr [0x1122334455667788], al", M64,
+	  "a2 88 77 66 55 44 33 22 11", 0,
+	  { STORE(1, 0, 0) } },
+	{ "movabs qword ptr [0x1122334455667788], rax", M64,
+	  "48 a3 88 77 66 55 44 33 22 11", 0,
+	  { STORE(8, 0, 0) } },
+	{ "movabs dword ptr [0x1122334455667788], eax", M64,
+	  "a3 88 77 66 55 44 33 22 11", 0,
+	  { STORE(4, 0, 0) } },
+	{ "movabs word ptr [0x1122334455667788], ax", M64,
+	  "66 a3 88 77 66 55 44 33 22 11", 0,
+	  { STORE(2, 0, 0) } },
+	{ "addr32 mov al, byte ptr [0x12345678]", M64, "67 a0 78 56 34 12", 0,
+	  { LOAD(1, 0, 0, 1, MERGE), EA(NOREG, NOREG, 1, 0x12345678, 0) } },
+	{ "addr32 mov dword ptr [0x87654321], eax", M64, "67 a3 21 43 65 87", 0,
+	  { STORE(4, 0, 0), EA(NOREG, NOREG, 1, 0x87654321, 0) } },
+	{ "moffs with REX.B: still rax", M64,
+	  "49 a1 00 00 00 00 00 00 00 00", 0,
+	  { LOAD(8, 0, 0, 8, ZX) } },
+	{ "movzx eax, byte ptr [rdi]", M64, "0f b6 07", 0,
+	  { LOAD(1, 0, 0, 4, ZX) } },
+	{ "movzx eax, word ptr [rdi]", M64, "0f b7 07", 0,
+	  { LOAD(2, 0, 0, 4, ZX) } },
+	{ "movzx rax, byte ptr [rdi]", M64, "48 0f b6 07", 0,
+	  { LOAD(1, 0, 0, 8, ZX) } },
+	{ "movzx rcx, word ptr [rdi]", M64, "48 0f b7 0f", 0,
+	  { LOAD(2, 1, 0, 8, ZX) } },
+	{ "movzx ax, byte ptr [rdi]", M64, "66 0f b6 07", 0,
+	  { LOAD(1, 0, 0, 2, ZX) } },
+	{ "movsx eax, byte ptr [rdi]", M64, "0f be 07", 0,
+	  { LOAD(1, 0, 0, 4, SX) } },
+	{ "movsx rax, word ptr [rdi]", M64, "48 0f bf 07", 0,
+	  { LOAD(2, 0, 0, 8, SX) } },
+	{ "movsx r9w, byte ptr [r8]", M64, "66 45 0f be 08", 0,
+	  { LOAD(1, 9, 0, 2, SX) } },
+	{ "movzx r12d, word ptr [rip+8]", M64, "44 0f b7 25 08 00 00 00", 0,
+	  { LOAD(2, 12, 0, 4, ZX), EA(NOREG, NOREG, 1, 0x8, 1) } },
+	{ "movsx r15, byte ptr [r15+r15*8+1]", M64, "4f 0f be 7c ff 01", 0,
+	  { LOAD(1, 15, 0, 8, SX), EA(15, 15, 8, 0x1, 0) } },
+	{ "movzx esi, byte ptr [rax] (sil not ah)", M64, "0f b6 30", 0,
+	  { LOAD(1, 6, 0, 4, ZX) } },
+	{ "movzx word 66 0f b7: 16-bit move", M64, "66 0f b7 00", 0,
+	  { LOAD(2, 0, 0, 2, MERGE) } },
+	{ "movsx word 66 0f bf: 16-bit move", M64, "66 0f bf 00", 0,
+	  { LOAD(2, 0, 0, 2, SX) } },
+	{ "mov eax, [rax] with 15 bytes of prefixes", M64,
+	  "2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 8b 00", 0,
+	  { LOAD(4, 0, 0, 4, ZX) } },
+	{ "mov byte ptr [eax], cl", M32, "88 08", 0,
+	  { STORE(1, 1, 0), EA(0, NOREG, 1, 0x0, 0) } },
+	{ "mov byte ptr [ebx], dh", M32, "88 33", 0,
+	  { STORE(1, 2, 1) } },
+	{ "mov dword ptr [ebx+ecx*4+0x12345678], eax", M32,
+	  "89 84 8b 78 56 34 12", 0,
+	  { STORE(4, 0, 0), EA(3, 1, 4, 0x12345678, 0) } },
+	{ "mov dword ptr [ebp-8], esi", M32, "89 75 f8", 0,
+	  { STORE(4, 6, 0), EA(5, NOREG, 1, -0x8, 0) } },
+	{ "mov dword ptr [0x1000], eax", M32, "a3 00 10 00 00", 0,
+	  { STORE(4, 0, 0), EA(NOREG, NOREG, 1, 0x1000, 0) } },
+	{ "mov dword ptr [esp+4], edi", M32, "89 7c 24 04", 0,
+	  { STORE(4, 7, 0), EA(4, NOREG, 1, 0x4, 0) } },
+	{ "mov word ptr [eax], ax", M32, "66 89 00", 0,
+	  { STORE(2, 0, 0) } },
+	{ "mov dword ptr es:[eax], ecx", M32, "26 89 08", 0,
+	  { STORE(4, 1, 0) } },
+	{ "mov dword ptr [bx+si], eax", M32, "67 89 00", 0,
+	  { STORE(4, 0, 0), EA(3, 6, 1, 0x0, 0) } },
+	{ "mov bh, byte ptr [edi]", M32, "8a 3f", 0,
+	  { LOAD(1, 3, 1, 1, MERGE) } },
+	{ "mov eax, dword ptr [esi]", M32, "8b 06", 0,
+	  { LOAD(4, 0, 0, 4, ZX) } },
+	{ "mov ax, word ptr [esi]", M32, "66 8b 06", 0,
+	  { LOAD(2, 0, 0, 2, MERGE) } },
+	{ "mov edx, dword ptr [bp+di+0x1234]", M32, "67 8b 93 34 12", 0,
+	  { LOAD(4, 2, 0, 4, ZX), EA(5, 7, 1, 0x1234, 0) } },
+	{ "mov ecx, dword ptr [ebp*2+0x10]", M32, "8b 0c 6d 10 00 00 00", 0,
+	  { LOAD(4, 1, 0, 4, ZX), EA(NOREG, 5, 2, 0x10, 0) } },
+	{ "mov dword ptr [eax], 0x89abcdef", M32, "c7 00 ef cd ab 89", 0,
+	  { STORE_IMM(4, 0x89abcdefULL) } },
+	{ "mov word ptr [eax], 0x1234", M32, "66 c7 00 34 12", 0,
+	  { STORE_IMM(2, 0x1234ULL) } },
+	{ "mov byte ptr [eax+ebx], 0xff", M32, "c6 04 18 ff", 0,
+	  { STORE_IMM(1, 0xffULL) } },
+	{ "mov al, byte ptr [0x12345678]", M32, "a0 78 56 34 12", 0,
+	  { LOAD(1, 0, 0, 1, MERGE), EA(NOREG, NOREG, 1, 0x12345678, 0) } },
+	{ "mov eax, dword ptr [0x12345678]", M32, "a1 78 56 34 12", 0,
+	  { LOAD(4, 0, 0, 4, ZX) } },
+	{ "mov word ptr [0x12345678], ax", M32, "66 a3 78 56 34 12", 0,
+	  { STORE(2, 0, 0) } },
+	{ "mov dword ptr [0x12345678], eax", M32, "a3 78 56 34 12", 0,
+	  { STORE(4, 0, 0) } },
+	{ "addr16 mov al, byte ptr [0x1234]", M32, "67 a0 34 12", 0,
+	  { LOAD(1, 0, 0, 1, MERGE), EA(NOREG, NOREG, 1, 0x1234, 0) } },
+	{ "movzx eax, byte ptr [eax]", M32, "0f b6 00", 0,
+	  { LOAD(1, 0, 0, 4, ZX) } },
+	{ "movsx ax, byte ptr [eax]", M32, "66 0f be 00", 0,
+	  { LOAD(1, 0, 0, 2, SX) } },
+	{ "movzx eax, word ptr [eax]", M32, "0f b7 00", 0,
+	  { LOAD(2, 0, 0, 4, ZX) } },
+	{ "movsx edx, word ptr [ecx+0x10]", M32, "0f bf 51 10", 0,
+	  { LOAD(2, 2, 0, 4, SX) } },
+	{ "mov byte ptr [bx+si], al", M16, "88 00", 0,
+	  { STORE(1, 0, 0), EA(3, 6, 1, 0x0, 0) } },
+	{ "mov word ptr [bx+si+2], ax", M16, "89 40 02", 0,
+	  { STORE(2, 0, 0), EA(3, 6, 1, 0x2, 0) } },
+	{ "mov word ptr [bp+di+0x1234], cx", M16, "89 8b 34 12", 0,
+	  { STORE(2, 1, 0), EA(5, 7, 1, 0x1234, 0) } },
+	{ "mov word ptr [bp+si-0x10], dx", M16, "89 52 f0", 0,
+	  { STORE(2, 2, 0), EA(5, 6, 1, -0x10, 0) } },
+	{ "mov word ptr [bx+di], bx", M16, "89 19", 0,
+	  { STORE(2, 3, 0), EA(3, 7, 1, 0x0, 0) } },
+	{ "mov word ptr [0x1234], ax", M16, "a3 34 12", 0,
+	  { STORE(2, 0, 0), EA(NOREG, NOREG, 1, 0x1234, 0) } },
+	{ "mov word ptr [bp], ax", M16, "89 46 00", 0,
+	  { STORE(2, 0, 0), EA(5, NOREG, 1, 0x0, 0) } },
+	{ "mov byte ptr [si], ah", M16, "88 24", 0,
+	  { STORE(1, 0, 1), EA(6, NOREG, 1, 0x0, 0) } },
+	{ "mov byte ptr [di], ch", M16, "88 2d", 0,
+	  { STORE(1, 1, 1), EA(7, NOREG, 1, 0x0, 0) } },
+	{ "mov dword ptr [bx], eax", M16, "66 89 07", 0,
+	  { STORE(4, 0, 0), EA(3, NOREG, 1, 0x0, 0) } },
+	{ "mov word ptr [bx-0x8000], sp", M16, "89 a7 00 80", 0,
+	  { STORE(2, 4, 0), EA(3, NOREG, 1, -0x8000, 0) } },
+	{ "mov dword ptr [eax*4+ebx], edx", M16, "67 66 89 14 83", 0,
+	  { STORE(4, 2, 0), EA(3, 0, 4, 0x0, 0) } },
+	{ "mov eax, dword ptr [bx]", M16, "66 8b 07", 0,
+	  { LOAD(4, 0, 0, 4, ZX) } },
+	{ "mov ax, word ptr [di]", M16, "8b 05", 0,
+	  { LOAD(2, 0, 0, 2, MERGE) } },
+	{ "mov bh, byte ptr [bx]", M16, "8a 3f", 0,
+	  { LOAD(1, 3, 1, 1, MERGE) } },
+	{ "mov cx, word ptr ds:[bp+0x7f]", M16, "3e 8b 4e 7f", 0,
+	  { LOAD(2, 1, 0, 2, MERGE), EA(5, NOREG, 1, 0x7f, 0) } },
+	{ "mov dword ptr [eax*4+ebx], 5", M16, "67 66 c7 04 83 05 00 00 00", 0,
+	  { STORE_IMM(4, 0x5ULL), EA(3, 0, 4, 0x0, 0) } },
+	{ "mov word ptr [bx], 0x1234", M16, "c7 07 34 12", 0,
+	  { STORE_IMM(2, 0x1234ULL) } },
+	{ "mov byte ptr [bx+si], 0x7f", M16, "c6 00 7f", 0,
+	  { STORE_IMM(1, 0x7fULL) } },
+	{ "mov dword ptr [bx], -1", M16, "66 c7 07 ff ff ff ff", 0,
+	  { STORE_IMM(4, 0xffffffffULL) } },
+	{ "mov al, byte ptr [0x1234]", M16, "a0 34 12", 0,
+	  { LOAD(1, 0, 0, 1, MERGE), EA(NOREG, NOREG, 1, 0x1234, 0) } },
+	{ "mov word ptr [0x1234], ax", M16, "a3 34 12", 0,
+	  { STORE(2, 0, 0) } },
+	{ "addr32 mov eax, dword ptr [0x12345678]", M16,
+	  "67 66 a1 78 56 34 12", 0,
+	  { LOAD(4, 0, 0, 4, ZX), EA(NOREG, NOREG, 1, 0x12345678, 0) } },
+	{ "movzx ax, byte ptr [bx]", M16, "0f b6 07", 0,
+	  { LOAD(1, 0, 0, 2, ZX) } },
+	{ "movzx eax, byte ptr [bx]", M16, "66 0f b6 07", 0,
+	  { LOAD(1, 0, 0, 4, ZX) } },
+	{ "movsx ax, word ptr [bx]", M16, "0f bf 07", 0,
+	  { LOAD(2, 0, 0, 2, SX) } },
+	{ "movsx eax, word ptr ss:[bp+si+4]", M16, "66 0f bf 42 04", 0,
+	  { LOAD(2, 0, 0, 4, SX) } },
+	{ "ud2", M64, "0f 0b", -EOPNOTSUPP,
+	  { 0 } },
+	{ "nop", M64, "90", -EOPNOTSUPP,
+	  { 0 } },
+	{ "mov eax, eax (mod 3: no memory)", M64, "89 c0", -EOPNOTSUPP,
+	  { 0 } },
+	{ "mov ecx, eax (8b mod 3)", M64, "8b c8", -EOPNOTSUPP,
+	  { 0 } },
+	{ "mov al, 1 (c6 mod 3)", M64, "c6 c0 01", -EOPNOTSUPP,
+	  { 0 } },
+	{ "xbegin", M64, "c7 f8 00 00 00 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "xabort", M64, "c6 f8 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "c6 /1", M64, "c6 08 01", -EOPNOTSUPP,
+	  { 0 } },
+	{ "c7 /1", M64, "c7 48 00 01 02 03 04", -EOPNOTSUPP,
+	  { 0 } },
+	{ "c7 /7 memory", M64, "c7 38 01 02 03 04", -EOPNOTSUPP,
+	  { 0 } },
+	{ "movzx eax, al (mod 3)", M64, "0f b6 c0", -EOPNOTSUPP,
+	  { 0 } },
+	{ "lock mov", M64, "f0 89 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "lock mov load", M64, "f0 8b 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "repne mov", M64, "f2 89 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "rep on a load", M64, "f3 8b 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "rep on movzx", M64, "f3 0f b6 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "rep on moffs", M64, "f3 a2 00 00 00 00 00 00 00 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "rep and repne", M64, "f2 f3 89 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "popcnt", M64, "f3 0f b8 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "0f b8 alone", M64, "0f b8 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "0f b5 (lgs)", M64, "0f b5 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "mov from sreg (8c)", M64, "8c 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "mov to sreg (8e)", M64, "8e 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "movsb", M64, "a4", -EOPNOTSUPP,
+	  { 0 } },
+	{ "stosd", M64, "ab", -EOPNOTSUPP,
+	  { 0 } },
+	{ "add [rax], eax", M64, "01 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "vex c5", M64, "c5 f9 6f 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "vex c4", M64, "c4 e1 79 6f 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "evex 62", M64, "62 f1 7c 48 28 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "movnti", M64, "0f c3 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "movdqa", M64, "66 0f 6f 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "push (ff /6)", M64, "ff 30", -EOPNOTSUPP,
+	  { 0 } },
+	{ "cmp [rax], 1", M64, "80 38 01", -EOPNOTSUPP,
+	  { 0 } },
+	{ "REX alone", M64, "48", -ENODATA,
+	  { 0 } },
+	{ "empty", M64, "", -ENODATA,
+	  { 0 } },
+	{ "0f alone", M64, "0f", -ENODATA,
+	  { 0 } },
+	{ "66 alone", M64, "66", -ENODATA,
+	  { 0 } },
+	{ "88 without ModRM", M64, "88", -ENODATA,
+	  { 0 } },
+	{ "SIB missing", M64, "89 04", -ENODATA,
+	  { 0 } },
+	{ "disp8 missing", M64, "89 40", -ENODATA,
+	  { 0 } },
+	{ "disp32 short", M64, "89 05 00 00 00", -ENODATA,
+	  { 0 } },
+	{ "SIB disp32 short", M64, "89 04 25 00 00 00", -ENODATA,
+	  { 0 } },
+	{ "imm32 short", M64, "c7 00 01 02 03", -ENODATA,
+	  { 0 } },
+	{ "imm8 missing", M64, "c6 00", -ENODATA,
+	  { 0 } },
+	{ "imm after rip disp short", M64, "c7 05 00 00 00 00 01 02", -ENODATA,
+	  { 0 } },
+	{ "moffs64 short", M64, "a0 01 02 03 04 05 06 07", -ENODATA,
+	  { 0 } },
+	{ "16 bytes of prefixes and insn", M64,
+	  "66 66 66 66 66 66 66 66 66 66 66 66 66 66 89 00", -E2BIG,
+	  { 0 } },
+	{ "15 prefixes", M64,
+	  "2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 89 00", -E2BIG,
+	  { 0 } },
+	{ "imm past byte 15", M64,
+	  "2e 2e 2e 2e 2e 2e 2e 48 c7 04 25 00 00 00 00 01 00 00 00", -E2BIG,
+	  { 0 } },
+	{ "dec eax; mov (REX is dec in 32-bit)", M32, "48 89 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "inc eax", M32, "40 88 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "mov eax, eax", M32, "89 c0", -EOPNOTSUPP,
+	  { 0 } },
+	{ "movsx eax, al", M32, "0f be c0", -EOPNOTSUPP,
+	  { 0 } },
+	{ "lds", M32, "c5 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "moffs32 short", M32, "a1 00 00 00", -ENODATA,
+	  { 0 } },
+	{ "disp16 short with 67", M32, "67 8b 06 34", -ENODATA,
+	  { 0 } },
+	{ "disp16 missing", M16, "89 06 34", -ENODATA,
+	  { 0 } },
+	{ "imm16 short", M16, "c7 07 34", -ENODATA,
+	  { 0 } },
+	{ "moffs16 short", M16, "a0 34", -ENODATA,
+	  { 0 } },
+	{ "mov ax, bx", M16, "8b c3", -EOPNOTSUPP,
+	  { 0 } },
+	{ "lock 88", M16, "f0 88 00", -EOPNOTSUPP,
+	  { 0 } },
+	{ "hlt", M16, "f4", -EOPNOTSUPP,
+	  { 0 } },
+};
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define NCASES		ARRAY_SIZE(cases)
+
+static unsigned int test_nr;
+static unsigned int failed;
+
+static void tap(int ok, const char *fmt, const char *name)
+{
+	test_nr++;
+	if (!ok)
+		failed++;
+	printf("%sok %u - ", ok ? "" : "not ", test_nr);
+	printf(fmt, name);
+	printf("\n");
+}
+
+static unsigned int hex_parse(const char *hex, u8 *buf, unsigned int max)
+{
+	unsigned int n = 0;
+	char *end;
+
+	while (*hex && n < max) {
+		unsigned long v = strtoul(hex, &end, 16);
+
+		if (end == hex)
+			break;
+		buf[n++] = (u8)v;
+		hex = end;
+	}
+	return n;
+}
+
+static const char *mode_name(enum mvm_insn_mode mode)
+{
+	switch (mode) {
+	case M16:
+		return "16";
+	case M32:
+		return "32";
+	default:
+		return "64";
+	}
+}
+
+/* Compares @got with @c; prints why not on a diagnostic line. */
+static int insn_matches(const struct dcase *c, const struct mvm_insn *got,
+			unsigned int len)
+{
+	const struct want *w = &c->want;
+	char why[256] = "";
+
+	if (got->len != len)
+		snprintf(why, sizeof(why), "len %u want %u", got->len, len);
+	else if (got->is_write != w->w)
+		snprintf(why, sizeof(why), "is_write %d", got->is_write);
+	else if (got->mem_size != w->sz)
+		snprintf(why, sizeof(why), "mem_size %u want %d",
+			 got->mem_size, w->sz);
+	else if (got->reg != w->reg || got->high8 != w->hi)
+		snprintf(why, sizeof(why), "reg %u high8 %d want %d %d",
+			 got->reg, got->high8, w->reg, w->hi);
+	else if (got->has_imm != w->has_imm || got->imm != w->imm)
+		snprintf(why, sizeof(why), "imm %d %#llx want %d %#llx",
+			 got->has_imm, (unsigned long long)got->imm,
+			 w->has_imm, (unsigned long long)w->imm);
+	else if (!w->w && (got->dst_size != w->dst || got->ext != w->ext))
+		snprintf(why, sizeof(why), "dst_size %u ext %u want %d %d",
+			 got->dst_size, got->ext, w->dst, w->ext);
+	else if (w->w && got->dst_size)
+		snprintf(why, sizeof(why), "store with dst_size %u",
+			 got->dst_size);
+	else if (w->ea && (got->base != w->base || got->index != w->index ||
+			   got->scale != w->scale || got->disp != w->disp ||
+			   got->rip_rel != w->rip_rel))
+		snprintf(why, sizeof(why),
+			 "base %u index %u scale %u disp %#llx rip %d",
+			 got->base, got->index, got->scale,
+			 (unsigned long long)got->disp, got->rip_rel);
+	if (why[0])
+		printf("# %s [%s]: %s\n", c->name, mode_name(c->mode), why);
+	return !why[0];
+}
+
+static void case_run(const struct dcase *c)
+{
+	u8 buf[32], big[32];
+	struct mvm_insn insn, again;
+	unsigned int len, i;
+	int ret, ok;
+
+	memset(buf, 0xcc, sizeof(buf));
+	len = hex_parse(c->hex, buf, sizeof(buf));
+	ret = mvm_insn_decode(buf, len, c->mode, &insn);
+	if (c->ret) {
+		if (ret != c->ret)
+			printf("# %s: ret %d want %d\n", c->name, ret, c->ret);
+		tap(ret == c->ret, "%s: rejected", c->name);
+		return;
+	}
+	ok = ret == 0;
+	if (!ok)
+		printf("# %s [%s]: ret %d\n", c->name, mode_name(c->mode), ret);
+	tap(ok && insn_matches(c, &insn, len), "%s: decoded", c->name);
+
+	/* Bytes after the instruction change nothing. */
+	ret = mvm_insn_decode(buf, sizeof(buf), c->mode, &again);
+	tap(ret == 0 && insn_matches(c, &again, len),
+	    "%s: trailing bytes ignored", c->name);
+
+	/* Cut anywhere: -ENODATA, never a shorter instruction. */
+	ok = 1;
+	for (i = 0; i < len; i++) {
+		ret = mvm_insn_decode(buf, i, c->mode, &again);
+		if (ret != -ENODATA) {
+			printf("# %s: %u of %u bytes: ret %d\n", c->name, i,
+			       len, ret);
+			ok = 0;
+		}
+	}
+	tap(ok, "%s: every truncation is -ENODATA", c->name);
+
+	/* One more prefix (DS, a no-op): one byte longer, or too long. */
+	big[0] = 0x3e;
+	memcpy(big + 1, buf, sizeof(big) - 1);
+	ret = mvm_insn_decode(big, len + 1, c->mode, &again);
+	if (len + 1 > MVM_INSN_MAX_LEN)
+		ok = ret == -E2BIG;
+	else
+		/* The last segment override wins. */
+		ok = ret == 0 && again.seg == (insn.seg ? insn.seg : 0x3e) &&
+		     insn_matches(c, &again, len + 1);
+	tap(ok, "%s: with a DS prefix", c->name);
+}
+
+/* The register write-back of loads and the value of stores. */
+static void result_tests(void)
+{
+	const u64 old = 0x1122334455667788ULL;
+	struct mvm_insn st = { .mem_size = 2, .reg = 0 };
+
+	tap(mvm_insn_load_result(old, 0xaabbccddeeff0099ULL, 1, MERGE, 1,
+				 false) == 0x1122334455667799ULL,
+	    "%s", "load: 8-bit merge keeps bits 63:8");
+	tap(mvm_insn_load_result(old, 0x99, 1, MERGE, 1, true) ==
+	    0x1122334455669988ULL, "%s", "load: AH merge writes bits 15:8");
+	tap(mvm_insn_load_result(old, 0xbeef, 2, MERGE, 2, false) ==
+	    0x112233445566beefULL, "%s", "load: 16-bit merge");
+	tap(mvm_insn_load_result(old, 0xdeadbeefcafeULL, 4, ZX, 4, false) ==
+	    0xbeefcafeULL, "%s", "load: 32-bit zero-extends to 64");
+	tap(mvm_insn_load_result(old, 0x8000000000000001ULL, 8, ZX, 8,
+				 false) == 0x8000000000000001ULL,
+	    "%s", "load: 64-bit replaces");
+	tap(mvm_insn_load_result(old, 0x80, 1, ZX, 4, false) == 0x80,
+	    "%s", "movzx r32, m8");
+	tap(mvm_insn_load_result(old, 0x80, 1, SX, 4, false) == 0xffffff80,
+	    "%s", "movsx r32, m8: sign, then zero-extend to 64");
+	tap(mvm_insn_load_result(old, 0x8000, 2, SX, 8, false) ==
+	    0xffffffffffff8000ULL, "%s", "movsx r64, m16");
+	tap(mvm_insn_load_result(old, 0xff, 1, SX, 2, false) ==
+	    0x112233445566ffffULL, "%s", "movsx r16, m8 merges 16 bits");
+	tap(mvm_insn_load_result(old, 0x7f, 1, SX, 8, false) == 0x7f,
+	    "%s", "movsx r64, m8 positive");
+	tap(mvm_insn_load_result(old, 0xffff, 2, ZX, 2, false) ==
+	    0x112233445566ffffULL, "%s", "movzx r16, m16 merges");
+	tap(mvm_insn_store_value(&st, old) == 0x7788, "%s",
+	    "store: register truncated to 2 bytes");
+	st.mem_size = 1;
+	st.high8 = true;
+	tap(mvm_insn_store_value(&st, old) == 0x77, "%s",
+	    "store: AH is bits 15:8");
+	st.high8 = false;
+	st.mem_size = 8;
+	tap(mvm_insn_store_value(&st, old) == old, "%s",
+	    "store: 8 bytes whole");
+	st.has_imm = true;
+	st.imm = 0xfffffffffffffffeULL;
+	tap(mvm_insn_store_value(&st, old) == st.imm, "%s",
+	    "store: immediate");
+}
+
+/* The same bytes mean different sizes in different modes. */
+static void mode_tests(void)
+{
+	static const u8 mov[] = { 0x8b, 0x00 }, opsz[] = { 0x66, 0x8b, 0x00 };
+	static const u8 moffs[] = { 0xa1, 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct mvm_insn insn;
+	int ret;
+
+	ret = mvm_insn_decode(mov, sizeof(mov), M16, &insn);
+	tap(!ret && insn.mem_size == 2 && insn.addr_size == 2, "%s",
+	    "8b 00 is 16-bit in 16-bit code");
+	ret = mvm_insn_decode(mov, sizeof(mov), M32, &insn);
+	tap(!ret && insn.mem_size == 4 && insn.addr_size == 4, "%s",
+	    "8b 00 is 32-bit in 32-bit code");
+	ret = mvm_insn_decode(mov, sizeof(mov), M64, &insn);
+	tap(!ret && insn.mem_size == 4 && insn.addr_size == 8, "%s",
+	    "8b 00 is 32-bit, 64-bit address in 64-bit code");
+	ret = mvm_insn_decode(opsz, sizeof(opsz), M16, &insn);
+	tap(!ret && insn.mem_size == 4, "%s", "66 8b 00 is 32-bit in 16");
+	ret = mvm_insn_decode(opsz, sizeof(opsz), M32, &insn);
+	tap(!ret && insn.mem_size == 2, "%s", "66 8b 00 is 16-bit in 32");
+	ret = mvm_insn_decode(moffs, sizeof(moffs), M16, &insn);
+	tap(!ret && insn.len == 3 && insn.disp == 0x0201, "%s",
+	    "a1 moffs16 in 16-bit code");
+	ret = mvm_insn_decode(moffs, sizeof(moffs), M32, &insn);
+	tap(!ret && insn.len == 5 && insn.disp == 0x04030201, "%s",
+	    "a1 moffs32 in 32-bit code");
+	ret = mvm_insn_decode(moffs, sizeof(moffs), M64, &insn);
+	tap(!ret && insn.len == 9 && insn.disp == 0x0807060504030201ULL,
+	    "%s", "a1 moffs64 in 64-bit code");
+	ret = mvm_insn_decode(mov, sizeof(mov), (enum mvm_insn_mode)7, &insn);
+	tap(ret == -EINVAL, "%s", "an unknown mode is -EINVAL");
+}
+
+int main(void)
+{
+	unsigned int i, planned = 0;
+
+	for (i = 0; i < NCASES; i++)
+		if (cases[i].ret)
+			planned += 1;	/* rejected */
+		else
+			planned += 4;	/* decoded, trailing, truncated, prefix */
+	planned += 15 + 9;
+	printf("1..%u\n", planned);
+	for (i = 0; i < NCASES; i++)
+		case_run(&cases[i]);
+	result_tests();
+	mode_tests();
+	printf("# %u passed, %u failed\n", test_nr - failed, failed);
+	if (test_nr != planned) {
+		printf("# ran %u of %u planned\n", test_nr, planned);
+		return 1;
+	}
+	return failed ? 1 : 0;
+}

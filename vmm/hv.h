@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The only door to /dev/minivmm.  No other file calls ioctl() or
+ * maps a vCPU; every function returns 0 (or a value) on success and -1
+ * with errno set on failure.
+ */
+#ifndef VMM_HV_H
+#define VMM_HV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../include/minivmm.h"
+
+struct hv_vm {
+	int sys_fd;
+	int vm_fd;
+	size_t vcpu_map_size;
+};
+
+struct hv_vcpu {
+	int fd;
+	unsigned int id;
+	void *map;			/* the vCPU mapping */
+	size_t map_size;
+	struct minivmm_run *run;	/* offset 0 of the mapping */
+};
+
+/*
+ * Opens @path, checks the API version and creates a VM.  On failure,
+ * writes a message for the user (with the errno text and a hint) to
+ * @msg and returns -1.
+ */
+int hv_vm_create(struct hv_vm *vm, const char *path, char *msg, size_t len);
+void hv_vm_destroy(struct hv_vm *vm);
+/* The value of a MINIVMM_CAP_*, 0 if absent or unknown. */
+long hv_check_cap(struct hv_vm *vm, unsigned int cap);
+int hv_set_memory(struct hv_vm *vm, uint32_t slot, uint64_t gpa,
+		  uint64_t size, void *host, uint32_t flags);
+
+int hv_vcpu_create(struct hv_vm *vm, unsigned int id, struct hv_vcpu *vcpu);
+void hv_vcpu_destroy(struct hv_vcpu *vcpu);
+/* One MINIVMM_RUN; -1 with errno EINTR when a signal interrupted it. */
+int hv_vcpu_run(struct hv_vcpu *vcpu);
+int hv_get_regs(struct hv_vcpu *vcpu, struct minivmm_regs *regs);
+int hv_set_regs(struct hv_vcpu *vcpu, const struct minivmm_regs *regs);
+int hv_get_sregs(struct hv_vcpu *vcpu, struct minivmm_sregs *sregs);
+int hv_set_sregs(struct hv_vcpu *vcpu, const struct minivmm_sregs *sregs);
+/* The port IO data of the current IO exit (count * size bytes). */
+void *hv_io_data(struct hv_vcpu *vcpu);
+
+#endif
