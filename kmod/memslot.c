@@ -38,6 +38,27 @@ static void mvm_slot_unpin_free(struct mvm_memslot *slot)
 	kfree(slot);
 }
 
+/*
+ * A read-only slot still pins with FOLL_WRITE where the mapping allows it:
+ * a read-only pin of a private page nobody has written yet pins the shared
+ * zero page (or the page cache page), and the VMM's later writes (loading a
+ * ROM image, say) would go to a fresh copy the guest never sees.  Breaking
+ * COW now makes the pinned page the one userspace writes.  Only a mapping
+ * that cannot be written at all is pinned read-only.
+ */
+static long mvm_slot_pin_chunk(unsigned long uaddr, unsigned long npages,
+			       unsigned int gup, struct page **pages)
+{
+	long r;
+
+	if (gup & FOLL_WRITE)
+		return pin_user_pages_fast(uaddr, npages, gup, pages);
+	r = pin_user_pages_fast(uaddr, npages, gup | FOLL_WRITE, pages);
+	if (r == -EFAULT)
+		r = pin_user_pages_fast(uaddr, npages, gup, pages);
+	return r;
+}
+
 /* Pins every page of [uaddr, uaddr + size); all or nothing. */
 static struct mvm_memslot *
 mvm_slot_pin(const struct minivmm_memory_region *mr)
@@ -75,8 +96,8 @@ mvm_slot_pin(const struct minivmm_memory_region *mr)
 			r = -EINTR;
 			goto unpin;
 		}
-		r = pin_user_pages_fast(slot->uaddr + (done << PAGE_SHIFT),
-					chunk, gup, slot->pages + done);
+		r = mvm_slot_pin_chunk(slot->uaddr + (done << PAGE_SHIFT),
+				       chunk, gup, slot->pages + done);
 		if (r <= 0) {
 			if (r == 0)
 				r = -EFAULT;

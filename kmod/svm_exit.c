@@ -41,50 +41,51 @@ static bool svm_long_mode(struct vmcb_save *st)
 	return (st->efer & EFER_LMA) && (st->cs.attrib & SVM_SEG_L);
 }
 
-/*
- * The segment OUTS reads from: DS unless a prefix overrides it.  With
- * decode assists the CPU reports it; otherwise read the prefixes, which
- * lie between rip and the next rip the exit reports.
- */
-static int svm_outs_segment(struct mvm_vcpu *vcpu, u64 info, u64 next_rip)
-{
-	struct vmcb_save *st = &to_svm(vcpu)->vmcb->save;
-	u8 bytes[15];
-	u64 len = next_rip - vcpu->rip;
-	int seg = 3;	/* DS */
-	unsigned int i;
+/* What the prefixes of a string IO instruction say. */
+struct svm_io_prefix {
+	int seg;		/* segment override, or -1 */
+	bool addr_size;		/* 0x67 */
+};
 
-	if (svm_features & SVM_FEAT_DECODE_ASSISTS)
-		return (info & SVM_IO_SEG_MASK) >> SVM_IO_SEG_SHIFT;
+/*
+ * Reads the prefixes, which lie between rip and the next rip the exit
+ * reports, to find what the CPU did not report: the segment of OUTS
+ * without decode assists, and the address size where EXITINFO1 lacks it
+ * (QEMU leaves those bits clear).
+ */
+static int svm_io_prefix_read(struct mvm_vcpu *vcpu, u64 next_rip,
+			      struct svm_io_prefix *p)
+{
+	static const u8 seg_prefix[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+	struct vmcb_save *st = &to_svm(vcpu)->vmcb->save;
+	u64 len = next_rip - vcpu->rip;
+	unsigned int i, j;
+	u8 bytes[15];
+
+	p->seg = -1;
+	p->addr_size = false;
 	if (!len || len > sizeof(bytes))
 		return -EINVAL;
 	if (mvm_read_guest_virt(vcpu, st->cs.base + vcpu->rip, bytes, len))
 		return -EFAULT;
 	for (i = 0; i < len; i++) {
-		switch (bytes[i]) {
-		case 0x26:
-			seg = 0;
-			break;
-		case 0x2e:
-			seg = 1;
-			break;
-		case 0x36:
-			seg = 2;
-			break;
-		case 0x3e:
-			seg = 3;
-			break;
-		case 0x64:
-			seg = 4;
-			break;
-		case 0x65:
-			seg = 5;
-			break;
-		default:
-			break;
-		}
+		if (bytes[i] == 0x67)
+			p->addr_size = true;
+		for (j = 0; j < ARRAY_SIZE(seg_prefix); j++)
+			if (bytes[i] == seg_prefix[j])
+				p->seg = j;
 	}
-	return seg;
+	return 0;
+}
+
+/* The address size of the current code segment, flipped by 0x67. */
+static u8 svm_io_addr_size(struct vmcb_save *st, bool prefix67)
+{
+	if (svm_long_mode(st))
+		return prefix67 ? 4 : 8;
+	if (st->cs.attrib & SVM_SEG_DB)
+		return prefix67 ? 2 : 4;
+	return prefix67 ? 4 : 2;
 }
 
 static u64 svm_seg_base(struct vmcb_save *st, int seg)
@@ -112,18 +113,28 @@ static int svm_exit_io(struct mvm_vcpu *vcpu)
 		.addr_size = ((info & SVM_IO_A_MASK) >> SVM_IO_A_SHIFT) * 2,
 		.next_rip = vmcb->ctl.exit_info_2,
 	};
+	struct svm_io_prefix p;
 	int seg;
 
 	if (io.size != 1 && io.size != 2 && io.size != 4)
 		return svm_internal_error(vcpu,
 					  MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
 	if (io.string) {
+		if (svm_io_prefix_read(vcpu, io.next_rip, &p))
+			return svm_internal_error(vcpu,
+					MINIVMM_INTERNAL_ERROR_EMULATION);
 		if (io.addr_size != 2 && io.addr_size != 4 &&
 		    io.addr_size != 8)
-			return svm_internal_error(vcpu,
-					MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
-		seg = io.in ? 0 : svm_outs_segment(vcpu, info, io.next_rip);
-		if (seg < 0 || seg > 5)
+			io.addr_size = svm_io_addr_size(&vmcb->save,
+							p.addr_size);
+		/* INS always writes ES; OUTS reads DS unless overridden. */
+		if (io.in)
+			seg = 0;
+		else if (svm_features & SVM_FEAT_DECODE_ASSISTS)
+			seg = (info & SVM_IO_SEG_MASK) >> SVM_IO_SEG_SHIFT;
+		else
+			seg = p.seg >= 0 ? p.seg : 3;
+		if (seg > 5)
 			return svm_internal_error(vcpu,
 					MINIVMM_INTERNAL_ERROR_EMULATION);
 		io.seg_base = svm_seg_base(&vmcb->save, seg);

@@ -275,6 +275,13 @@ static long mvm_vcpu_set_regs(struct mvm_vcpu *vcpu, void __user *uaddr)
 	vcpu->gprs[MVM_R13] = regs.r13;
 	vcpu->gprs[MVM_R14] = regs.r14;
 	vcpu->gprs[MVM_R15] = regs.r15;
+	/*
+	 * Userspace moved rip away from an IO/MMIO instruction it has not
+	 * answered: it has taken over, so the next RUN must not finish that
+	 * instruction on top of the new state (KVM checks the rip likewise).
+	 */
+	if (regs.rip != vcpu->rip)
+		vcpu->pending = MVM_PENDING_NONE;
 	vcpu->rip = regs.rip;
 	/* Bit 1 is fixed to 1; other reserved bits fail the entry. */
 	vcpu->rflags = regs.rflags | X86_EFLAGS_FIXED;
