@@ -31,8 +31,8 @@
 
 #include "exit_bench.h"
 
-#define DEFAULT_ITERS	6000
-#define DEFAULT_ROUNDS	5
+#define DEFAULT_ITERS	3000
+#define DEFAULT_ROUNDS	10
 #define DEFAULT_WARMUP	1000
 #define MAX_ITERS	100000000ul
 #define MAX_ROUNDS	100
@@ -72,7 +72,7 @@ struct bench_result {
 	double median_ns[PHASES];
 };
 
-static void usage(FILE *f)
+static void bench_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: exit_bench --dev /dev/minivmm|/dev/kvm [--iters N] [--rounds R]\n"
@@ -146,15 +146,15 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			o->json = 1;
 			break;
 		case 'h':
-			usage(stdout);
+			bench_usage(stdout);
 			exit(0);
 		default:
-			usage(stderr);
+			bench_usage(stderr);
 			return -1;
 		}
 	}
 	if (optind != argc || !o->dev) {
-		usage(stderr);
+		bench_usage(stderr);
 		return -1;
 	}
 	/* The device name picks the backend unless --backend says. */

@@ -10,8 +10,8 @@
 #   MINIVMM_KO      the module (default /minivmm/minivmm.ko)
 #   EXIT_BENCH      the binary (default: exit_bench next to this script,
 #                   else /minivmm/bench/exit_bench)
-#   BENCH_ITERS     timed exits per round (default 6000 qemu, 400 bochs)
-#   BENCH_ROUNDS    rounds per phase (default 5)
+#   BENCH_ITERS     timed exits per round (default 3000 qemu, 2000 bochs)
+#   BENCH_ROUNDS    rounds per phase (default 10 qemu, 3 bochs)
 #   BENCH_WARMUP    warm-up exits per phase (default iters/6)
 #   BENCH_PASSES    minivmm-then-KVM passes (default 2 qemu, 1 bochs)
 #   BENCH_KMOD_DIR  where irqbypass.ko, ccp.ko, kvm.ko, kvm-amd.ko and
@@ -44,13 +44,14 @@ if [ -z "$bench" ]; then
 	[ -x "$bench" ] || bench=/minivmm/bench/exit_bench
 fi
 if [ "$bed" = bochs ]; then
-	iters=${BENCH_ITERS:-400}
+	iters=${BENCH_ITERS:-2000}
+	rounds=${BENCH_ROUNDS:-3}
 	passes=${BENCH_PASSES:-1}
 else
-	iters=${BENCH_ITERS:-6000}
+	iters=${BENCH_ITERS:-3000}
+	rounds=${BENCH_ROUNDS:-10}
 	passes=${BENCH_PASSES:-2}
 fi
-rounds=${BENCH_ROUNDS:-5}
 warmup=${BENCH_WARMUP:-$((iters / 6))}
 out=/tmp/exit_bench.$$
 status=0
