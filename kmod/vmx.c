@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmx.c - Intel VT-x backend: capability checks, VMX operation per host
+ * Intel VT-x backend: capability checks, VMX operation per host
  * CPU, EPT entry format, per-VM state and the backend ops table.
  */
 #define pr_fmt(fmt) "minivmm: vmx: " fmt

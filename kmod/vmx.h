@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vmx.h - Intel VT-x facts (VMCS field encodings, control bits, exit
+ * Intel VT-x facts (VMCS field encodings, control bits, exit
  * reasons; Intel SDM volume 3, appendices A-C) and the state the VT-x
  * backend files (vmx.c, vmx_vcpu.c, vmx_state.c, vmx_run.c) share.
  *
  * Names carry a VMX_/VMCS_ prefix of their own so that nothing clashes with
- * the kernel's <asm/vmx.h>, which this backend does not use.
+ * the kernel's own VMX header, which this backend does not use.
  */
 #ifndef MVM_VMX_H
 #define MVM_VMX_H

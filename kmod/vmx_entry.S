@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vmx_entry.S - enter a VT-x guest and come back from its VM exit.
+ * Enter a VT-x guest and come back from its VM exit.
  *
  * int vmx_enter(unsigned long *gprs, bool launched)
  *

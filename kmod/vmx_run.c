@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmx_run.c - one VT-x guest entry: event injection, host state around
+ * One VT-x guest entry: event injection, host state around
  * VMLAUNCH/VMRESUME, and the handling of each VM exit.
  */
 #define pr_fmt(fmt) "minivmm: vmx: " fmt

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmx_state.c - VT-x guest state seen by userspace and the core: reset
+ * VT-x guest state seen by userspace and the core: reset
  * state, segment/control registers (sregs), paging mode, MSRs kept in the
  * VMCS or in the backend, and emulated writes to CR0/CR4.
  *
@@ -20,6 +20,20 @@
 #define VMX_DR6_FIXED		0xffff0ff0ull
 #define VMX_DR7_FIXED		0x400ull
 #define VMX_PAT_DEFAULT		0x0007040600070406ull
+
+/*
+ * CR4 bits a guest may set (if the CPU has them).  Left out: VMXE/SMXE
+ * (no nesting), CET and PKS, whose MSR state is not switched, so the
+ * guest would run under the host's.
+ */
+#define VMX_CR4_GUEST	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |	\
+			 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |	\
+			 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |	\
+			 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |		\
+			 X86_CR4_UMIP | X86_CR4_LA57 |			\
+			 X86_CR4_FSGSBASE | X86_CR4_PCIDE |		\
+			 X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP | \
+			 X86_CR4_PKE)
 
 static void vmx_set_seg(enum vmx_seg n, u16 sel, u64 base, u32 limit, u32 ar)
 {
@@ -160,7 +174,13 @@ int vmx_write_cr0(struct vmx_vcpu *vmx, u64 val)
 		return -EINVAL;
 	val |= X86_CR0_ET;
 	vmx_vmwrite(VMCS_CR0_SHADOW, val);
-	vmx_vmwrite(VMCS_GUEST_CR0, (val | fixed0) & vmx_caps.cr0_fixed1);
+	/*
+	 * CD/NW stay clear in the real CR0 (the guest sees its own in the
+	 * shadow): EPT maps guest memory write-back, and a guest that
+	 * starts with caches off (reset state) would otherwise crawl.
+	 */
+	vmx_vmwrite(VMCS_GUEST_CR0, ((val | fixed0) & vmx_caps.cr0_fixed1) &
+		    ~(u64)(X86_CR0_CD | X86_CR0_NW));
 	vmx_update_lma(val);
 	if ((val ^ old) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_CD | X86_CR0_PE))
 		vmx->need_flush = true;
@@ -172,10 +192,8 @@ int vmx_write_cr4(struct vmx_vcpu *vmx, u64 val)
 {
 	u64 old = vmx_vmread(VMCS_CR4_SHADOW);
 
-	/* Only bits this CPU supports in VMX operation, never VMXE/SMXE. */
-	if (val & ~vmx_caps.cr4_fixed1)
-		return -EINVAL;
-	if (val & (X86_CR4_VMXE | X86_CR4_SMXE))
+	/* Only bits this CPU supports in VMX operation and we allow. */
+	if (val & ~(vmx_caps.cr4_fixed1 & VMX_CR4_GUEST))
 		return -EINVAL;
 	/* PAE may not be cleared in long mode */
 	if (vmx_long_mode() && !(val & X86_CR4_PAE))

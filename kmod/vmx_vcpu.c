@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmx_vcpu.c - VT-x vCPU lifetime: the VMCS and its bitmaps, VPIDs, and
+ * VT-x vCPU lifetime: the VMCS and its bitmaps, VPIDs, and
  * which host CPU a VMCS is active on (VMCLEAR/VMPTRLD on migration).
  */
 #define pr_fmt(fmt) "minivmm: vmx: " fmt
