@@ -85,7 +85,7 @@ kmsg_collect()
 prefix()
 {
 	while IFS= read -r line || [ -n "$line" ]; do
-		echo "[$1] $2$line"
+		printf '[%s] %s%s\n' "$1" "$2" "$line"
 	done
 }
 

@@ -19,15 +19,11 @@ pkgs=(
 	isolinux syslinux-common xorriso cpio
 )
 
-installed()
-{
-	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2> /dev/null)" = installed ]
-}
-
-missing=()
-for p in "${pkgs[@]}"; do
-	installed "$p" || missing+=("$p")
-done
+# One dpkg-query for all: the packages it does not list as installed.
+mapfile -t missing < <(
+	dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${pkgs[@]}" \
+		2> /dev/null | awk '$2 == "installed" { print $1 }' |
+	sort -u | comm -13 - <(printf '%s\n' "${pkgs[@]}" | sort -u))
 
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "install-deps: installing ${missing[*]}"
