@@ -19,12 +19,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-initrd= log= mode=check wall=3600 kver= follow=0
+initrd='' log='' mode=check wall=3600 kver='' follow=0
 # One vCPU is faster than two here: Bochs runs all vCPUs on one host thread.
 cpus=${BOCHS_CPUS:-1}
-# Bochs' notion of its speed; with clock sync=none it only sets how many
-# instructions make one guest second (measured: see TESTBEDS notes in
-# tests/beds/README).
+# Bochs' notion of its speed; 20M and 100M gave the same boot (see
+# tests/beds/README.md).
 ips=${BOCHS_IPS:-100000000}
 while getopts "i:l:m:t:K:c:p:f" opt; do
 	case $opt in
@@ -89,7 +88,7 @@ if [ $follow = 1 ]; then
 fi
 
 # Watches the serial file; a few seconds after the end the guest powers off.
-how="timeout after $wall s"
+how="Bochs exited"
 cpu=0
 while kill -0 "$pid" 2> /dev/null; do
 	# Bochs' CPU time: its wall time on an idle host
@@ -105,6 +104,7 @@ while kill -0 "$pid" 2> /dev/null; do
 		break
 	fi
 	if [ $(( $(date +%s) - start )) -ge "$wall" ]; then
+		how="timeout after $wall s"
 		break
 	fi
 	sleep 2

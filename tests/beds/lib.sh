@@ -42,9 +42,9 @@ new_token()
 }
 
 # bochs_wall LIST: the wall-clock limit of a Bochs run of LIST.  Bochs' guest
-# clock follows its instruction count (clock: sync=none), so a guest second
-# costs about one host CPU second when busy and almost nothing when idle;
-# the factor 2 and the 600 s for boot leave room for a loaded host.  Capped
+# clock follows its instruction count (clock: sync=none): a busy guest
+# second costs ~10 host seconds, an idle one almost nothing, so no factor
+# fits every test; 600 s for boot plus twice the list's budget.  Capped
 # (BOCHS_WALL_MAX, default 3600 s) so that "make check" fits CI's 90 minutes:
 # tests past the cap count as failed (not run).
 bochs_wall()

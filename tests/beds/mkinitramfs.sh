@@ -35,7 +35,7 @@ EOF
 }
 
 here=$(cd "$(dirname "$0")" && pwd)
-out= kver= ko= vmm= guests= tbuild= tsh= list= bench= blist= demo=
+out='' kver='' ko='' vmm='' guests='' tbuild='' tsh='' list='' bench='' blist='' demo=''
 mods="kvm_amd kvm_intel"
 extra=()
 while getopts "o:K:m:v:g:t:s:l:b:L:d:M:e:" opt; do
@@ -182,9 +182,10 @@ if [ -n "$demo" ] && [ -f "$demo" ]; then
 fi
 
 # Static binaries only: the image has no libc.
-for f in $(find "$stage/minivmm" -type f -perm -u+x); do
+find "$stage/minivmm" -type f -perm -u+x -print0 |
+while IFS= read -r -d '' f; do
 	if file "$f" | grep -q 'dynamically linked'; then
-		echo "mkinitramfs: warning: $f is dynamically linked;" \
+		echo "mkinitramfs: warning: ${f#"$stage"} is dynamically linked;" \
 		     "it cannot run in the bed" >&2
 	fi
 done

@@ -14,7 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-initrd= log= mode=check wall=600 kver= follow=0
+initrd='' log='' mode=check wall=600 kver='' follow=0
 while getopts "i:l:m:t:K:f" opt; do
 	case $opt in
 	i) initrd=$OPTARG ;;
