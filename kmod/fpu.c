@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
@@ -21,9 +22,31 @@
 /* The legacy area and the XSAVE header. */
 #define MVM_XSAVE_MIN_SIZE	576
 
+/* Byte offsets in the standard XSAVE layout. */
+#define MVM_XSAVE_MXCSR		24
+#define MVM_XSAVE_XSTATE_BV	512
+#define MVM_XSAVE_XCOMP_BV	520
+#define MVM_XSAVE_HDR_RSVD	528	/* up to MVM_XSAVE_MIN_SIZE */
+
 static u64 mvm_host_xcr0;
+static u32 mvm_mxcsr_mask;		/* MXCSR bits this CPU implements */
 static u64 mvm_supported_xcr0 = XFEATURE_MASK_FPSSE;
 unsigned int mvm_xsave_size = MVM_XSAVE_MIN_SIZE;
+
+/*
+ * FXSAVE stores the MXCSR bits the CPU implements; 0 there means the
+ * SDM's default for CPUs that predate the field.
+ */
+static void mvm_mxcsr_mask_probe(void)
+{
+	struct fxregs_state fx;
+
+	memset(&fx, 0, sizeof(fx));
+	kernel_fpu_begin();
+	asm volatile("fxsave %0" : "=m" (fx));
+	kernel_fpu_end();
+	mvm_mxcsr_mask = fx.mxcsr_mask ? fx.mxcsr_mask : 0xffbf;
+}
 
 int mvm_fpu_setup(void)
 {
@@ -32,6 +55,7 @@ int mvm_fpu_setup(void)
 
 	if (!boot_cpu_has(X86_FEATURE_FXSR))
 		return -EOPNOTSUPP;
+	mvm_mxcsr_mask_probe();
 	if (!boot_cpu_has(X86_FEATURE_OSXSAVE))
 		return 0;
 
@@ -145,6 +169,34 @@ long mvm_vcpu_get_xsave(struct mvm_vcpu *vcpu, void __user *uaddr)
 	return r;
 }
 
+/*
+ * What XRSTOR of the standard format would fault on.  The kernel checks
+ * some of it only when it uses XSAVE itself (an L1 kernel booted without
+ * XSAVE copies the legacy area and ignores the header), so check it here
+ * whatever the host does.
+ */
+static int mvm_xsave_check(const struct minivmm_xsave *xs)
+{
+	const u8 *p = (const u8 *)xs->region;
+	u64 xstate_bv, xcomp_bv;
+	u32 mxcsr;
+
+	memcpy(&mxcsr, p + MVM_XSAVE_MXCSR, sizeof(mxcsr));
+	memcpy(&xstate_bv, p + MVM_XSAVE_XSTATE_BV, sizeof(xstate_bv));
+	memcpy(&xcomp_bv, p + MVM_XSAVE_XCOMP_BV, sizeof(xcomp_bv));
+	if (mxcsr & ~mvm_mxcsr_mask)
+		return -EINVAL;
+	if (xstate_bv & ~mvm_supported_xcr0)
+		return -EINVAL;
+	/* Only the standard format: bit 63 would mean compacted. */
+	if (xcomp_bv)
+		return -EINVAL;
+	if (memchr_inv(p + MVM_XSAVE_HDR_RSVD, 0,
+		       MVM_XSAVE_MIN_SIZE - MVM_XSAVE_HDR_RSVD))
+		return -EINVAL;
+	return 0;
+}
+
 long mvm_vcpu_set_xsave(struct mvm_vcpu *vcpu, const void __user *uaddr)
 {
 	struct minivmm_xsave *xs;
@@ -154,8 +206,12 @@ long mvm_vcpu_set_xsave(struct mvm_vcpu *vcpu, const void __user *uaddr)
 	xs = memdup_user(uaddr, sizeof(*xs));
 	if (IS_ERR(xs))
 		return PTR_ERR(xs);
+	r = mvm_xsave_check(xs);
+	if (r)
+		goto free_xs;
 	r = fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu, xs->region,
 					   mvm_supported_xcr0, &pkru);
+free_xs:
 	kfree(xs);
 	return r;
 }

@@ -36,19 +36,18 @@ static int guest_pte_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
  * page fails the whole access with -EFAULT, after the pages before it
  * were copied.
  */
-static int guest_virt_copy(struct mvm_vcpu *vcpu, u64 gva, void *buf,
+static int guest_virt_copy(struct mvm_vcpu *vcpu,
+			   const struct mvm_paging *pg, u64 gva, void *buf,
 			   unsigned int len, bool write)
 {
 	struct mvm_walk_regs regs;
-	struct mvm_paging pg;
 	int ret;
 
-	mvm_ops->get_paging(vcpu, &pg);
-	regs.cr0 = pg.cr0;
-	regs.cr3 = pg.cr3;
-	regs.cr4 = pg.cr4;
-	regs.efer = pg.efer;
-	regs.cpl = pg.cpl;
+	regs.cr0 = pg->cr0;
+	regs.cr3 = pg->cr3;
+	regs.cr4 = pg->cr4;
+	regs.efer = pg->efer;
+	regs.cpl = pg->cpl;
 
 	while (len) {
 		unsigned int n = min_t(u64, len, PAGE_SIZE - offset_in_page(gva));
@@ -72,14 +71,26 @@ static int guest_virt_copy(struct mvm_vcpu *vcpu, u64 gva, void *buf,
 	return 0;
 }
 
+int mvm_read_guest_virt_pg(struct mvm_vcpu *vcpu, const struct mvm_paging *pg,
+			   u64 gva, void *buf, unsigned int len)
+{
+	return guest_virt_copy(vcpu, pg, gva, buf, len, false);
+}
+
 int mvm_read_guest_virt(struct mvm_vcpu *vcpu, u64 gva, void *buf,
 			unsigned int len)
 {
-	return guest_virt_copy(vcpu, gva, buf, len, false);
+	struct mvm_paging pg;
+
+	mvm_ops->get_paging(vcpu, &pg);
+	return guest_virt_copy(vcpu, &pg, gva, buf, len, false);
 }
 
 int mvm_write_guest_virt(struct mvm_vcpu *vcpu, u64 gva, const void *buf,
 			 unsigned int len)
 {
-	return guest_virt_copy(vcpu, gva, (void *)buf, len, true);
+	struct mvm_paging pg;
+
+	mvm_ops->get_paging(vcpu, &pg);
+	return guest_virt_copy(vcpu, &pg, gva, (void *)buf, len, true);
 }

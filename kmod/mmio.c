@@ -48,18 +48,19 @@ static enum mvm_insn_mode mmio_insn_mode(const struct mvm_paging *pg,
  * returns how many it could: the instruction may end just before an
  * unmapped page, so a short read is decoded as it is.
  */
-static unsigned int mmio_insn_fetch(struct mvm_vcpu *vcpu, u64 linear,
+static unsigned int mmio_insn_fetch(struct mvm_vcpu *vcpu,
+				    const struct mvm_paging *pg, u64 linear,
 				    u8 *buf)
 {
 	unsigned int first = min_t(u64, MVM_INSN_MAX_LEN,
 				   PAGE_SIZE - offset_in_page(linear));
 
-	if (mvm_read_guest_virt(vcpu, linear, buf, first))
+	if (mvm_read_guest_virt_pg(vcpu, pg, linear, buf, first))
 		return 0;
 	if (first == MVM_INSN_MAX_LEN)
 		return first;
-	if (mvm_read_guest_virt(vcpu, linear + first, buf + first,
-				MVM_INSN_MAX_LEN - first))
+	if (mvm_read_guest_virt_pg(vcpu, pg, linear + first, buf + first,
+				   MVM_INSN_MAX_LEN - first))
 		return first;
 	return MVM_INSN_MAX_LEN;
 }
@@ -99,7 +100,7 @@ int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write)
 	if (mode != MVM_INSN_MODE64)
 		linear &= 0xffffffff;
 
-	n = mmio_insn_fetch(vcpu, linear, bytes);
+	n = mmio_insn_fetch(vcpu, &pg, linear, bytes);
 	if (mvm_insn_decode(bytes, n, mode, &insn))
 		return mmio_emulation_error(vcpu, bytes, n);
 	/*

@@ -225,6 +225,15 @@ struct mvm_backend_ops {
 	int (*set_sregs)(struct mvm_vcpu *vcpu,
 			 const struct minivmm_sregs *sregs);
 	void (*get_paging)(struct mvm_vcpu *vcpu, struct mvm_paging *pg);
+	/*
+	 * Cheap reads for every return from RUN (no sregs copy): the
+	 * guest's CR8 (TPR bits 3:0), and whether an external interrupt
+	 * could be delivered at the next entry: RFLAGS.IF set, no STI/MOV SS
+	 * shadow and no event (re-injection or exception) queued in the
+	 * backend.  vcpu->pending_irq is the core's to check.
+	 */
+	u8 (*get_cr8)(struct mvm_vcpu *vcpu);
+	bool (*interrupt_allowed)(struct mvm_vcpu *vcpu);
 
 	/* MSRs on the core's allow-list that live in VMCS/VMCB or arch. */
 	int (*get_msr)(struct mvm_vcpu *vcpu, u32 index, u64 *data);
@@ -323,6 +332,9 @@ int mvm_read_guest_virt(struct mvm_vcpu *vcpu, u64 gva, void *buf,
 			unsigned int len);
 int mvm_write_guest_virt(struct mvm_vcpu *vcpu, u64 gva, const void *buf,
 			 unsigned int len);
+/* mvm_read_guest_virt() with paging state the caller already has. */
+int mvm_read_guest_virt_pg(struct mvm_vcpu *vcpu, const struct mvm_paging *pg,
+			   u64 gva, void *buf, unsigned int len);
 /* Read/write guest-physical memory backed by a slot. 0 or -EFAULT. */
 int mvm_read_guest_phys(struct mvm_vm *vm, u64 gpa, void *buf,
 			unsigned int len);
@@ -362,6 +374,12 @@ void mvm_xcr0_load_guest(struct mvm_vcpu *vcpu);
 void mvm_xcr0_load_host(struct mvm_vcpu *vcpu);
 long mvm_vcpu_get_xsave(struct mvm_vcpu *vcpu, void __user *uaddr);
 long mvm_vcpu_set_xsave(struct mvm_vcpu *vcpu, const void __user *uaddr);
+
+/*
+ * SET_SREGS: 0, or -EINVAL for a state no x86 CPU can be in (sregs.c).
+ * Checked before ops->set_sregs(), which adds its hardware's own checks.
+ */
+int mvm_sregs_validate(const struct minivmm_sregs *s);
 
 void mvm_msr_vcpu_init(struct mvm_vcpu *vcpu);
 long mvm_vcpu_get_msrs(struct mvm_vcpu *vcpu, void __user *uaddr);

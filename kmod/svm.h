@@ -284,6 +284,8 @@ void svm_state_reset(struct mvm_vcpu *vcpu);
 int svm_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs);
 int svm_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs);
 void svm_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg);
+u8 svm_get_cr8(struct mvm_vcpu *vcpu);
+bool svm_interrupt_allowed(struct mvm_vcpu *vcpu);
 int svm_get_msr(struct mvm_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct mvm_vcpu *vcpu, u32 index, u64 data);
 void svm_inject_exception(struct mvm_vcpu *vcpu, u8 vector, bool has_error,

@@ -2,10 +2,13 @@
 /*
  * AMD-V backend: turning a #VMEXIT into "re-enter" or a
  * minivmm_run exit.  The bed CPU has no NRIP save and no decode assists,
- * so instruction lengths come from the instruction each exit implies.
+ * so instruction lengths come from reading the instruction each exit
+ * implies (prefixes included).
  */
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/smp.h>
+#include <linux/string.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include "svm.h"
@@ -13,17 +16,6 @@
 #define SVM_UD		6
 #define SVM_GP		13
 #define SVM_MC		18
-
-/* Move rip past the instruction that exited, @len bytes long. */
-static void svm_skip(struct mvm_vcpu *vcpu, unsigned int len)
-{
-	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
-
-	if (svm_features & SVM_FEAT_NRIPS)
-		vcpu->rip = c->next_rip;
-	else
-		vcpu->rip += len;
-}
 
 static int svm_internal_error(struct mvm_vcpu *vcpu, u32 suberror)
 {
@@ -39,6 +31,70 @@ static int svm_internal_error(struct mvm_vcpu *vcpu, u32 suberror)
 static bool svm_long_mode(struct vmcb_save *st)
 {
 	return (st->efer & EFER_LMA) && (st->cs.attrib & SVM_SEG_L);
+}
+
+/* A legacy prefix, or in 64-bit mode a REX prefix. */
+static bool svm_is_prefix(u8 byte, bool mode64)
+{
+	switch (byte) {
+	case 0x66: case 0x67: case 0xf2: case 0xf3: case 0xf0:
+	case 0x2e: case 0x36: case 0x3e: case 0x26: case 0x64: case 0x65:
+		return true;
+	default:
+		return mode64 && (byte & 0xf0) == 0x40;
+	}
+}
+
+/*
+ * The rip after the intercepted instruction whose opcode is @op.  With
+ * NRIP save the CPU reports it.  Without (QEMU TCG), the instruction at
+ * rip is read: the guest may have put any number of redundant prefixes in
+ * front of the opcode, so a fixed length would resume it mid-instruction.
+ * Bytes that cannot be read or are not @op are an error, not a guess:
+ * the guest changed its code under us or the exit is not what it seems.
+ */
+static int svm_next_rip(struct mvm_vcpu *vcpu, const u8 *op,
+			unsigned int op_len, u64 *next_rip)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct vmcb_save *st = &vmcb->save;
+	bool mode64 = svm_long_mode(st);
+	u64 ip = mode64 ? vcpu->rip : (u32)(st->cs.base + vcpu->rip);
+	unsigned int n, i;
+	u8 bytes[15];		/* the architectural maximum length */
+	u64 more;
+
+	if (svm_features & SVM_FEAT_NRIPS) {
+		*next_rip = vmcb->ctl.next_rip;
+		return 0;
+	}
+	/* The page after rip's may be unmapped: read it only if mapped. */
+	n = min_t(u64, sizeof(bytes), PAGE_SIZE - offset_in_page(ip));
+	if (mvm_read_guest_virt(vcpu, ip, bytes, n))
+		return -EFAULT;
+	more = mode64 ? ip + n : (u32)(ip + n);
+	if (n < sizeof(bytes) &&
+	    !mvm_read_guest_virt(vcpu, more, bytes + n, sizeof(bytes) - n))
+		n = sizeof(bytes);
+	i = 0;
+	while (i < n && svm_is_prefix(bytes[i], mode64))
+		i++;
+	if (i + op_len > n || memcmp(bytes + i, op, op_len))
+		return -EINVAL;
+	*next_rip = vcpu->rip + i + op_len;
+	return 0;
+}
+
+/* Move rip past the intercepted instruction, or report why not. */
+static int svm_skip(struct mvm_vcpu *vcpu, const u8 *op, unsigned int op_len)
+{
+	u64 next_rip;
+
+	if (svm_next_rip(vcpu, op, op_len, &next_rip))
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_EMULATION);
+	vcpu->rip = next_rip;
+	return MVM_RESUME;
 }
 
 /* What the prefixes of a string IO instruction say. */
@@ -144,11 +200,16 @@ static int svm_exit_io(struct mvm_vcpu *vcpu)
 
 static int svm_exit_msr(struct mvm_vcpu *vcpu)
 {
+	static const u8 rdmsr[] = { 0x0f, 0x32 }, wrmsr[] = { 0x0f, 0x30 };
 	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
 	u32 index = vcpu->gprs[MVM_RCX];
-	u64 data;
+	u64 data, next_rip;
 	int ret;
 
+	/* Before the access: a failed WRMSR must not have taken effect. */
+	if (svm_next_rip(vcpu, c->exit_info_1 ? wrmsr : rdmsr, 2, &next_rip))
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_EMULATION);
 	if (c->exit_info_1) {
 		data = (u32)vcpu->gprs[MVM_RAX] |
 		       ((u64)(u32)vcpu->gprs[MVM_RDX] << 32);
@@ -164,20 +225,25 @@ static int svm_exit_msr(struct mvm_vcpu *vcpu)
 		svm_inject_exception(vcpu, SVM_GP, true, 0);
 		return MVM_RESUME;
 	}
-	svm_skip(vcpu, 2);	/* 0f 32 / 0f 30 */
+	vcpu->rip = next_rip;
 	return MVM_RESUME;
 }
 
 static int svm_exit_xsetbv(struct mvm_vcpu *vcpu)
 {
+	static const u8 xsetbv[] = { 0x0f, 0x01, 0xd1 };
 	u64 value = (u32)vcpu->gprs[MVM_RAX] |
 		    ((u64)(u32)vcpu->gprs[MVM_RDX] << 32);
+	u64 next_rip;
 
+	if (svm_next_rip(vcpu, xsetbv, sizeof(xsetbv), &next_rip))
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_EMULATION);
 	if (mvm_xsetbv(vcpu, vcpu->gprs[MVM_RCX], value)) {
 		svm_inject_exception(vcpu, SVM_GP, true, 0);
 		return MVM_RESUME;
 	}
-	svm_skip(vcpu, 3);	/* 0f 01 d1 */
+	vcpu->rip = next_rip;
 	return MVM_RESUME;
 }
 
@@ -221,6 +287,8 @@ static int svm_exit_vintr(struct mvm_vcpu *vcpu)
 
 int svm_handle_exit(struct mvm_vcpu *vcpu)
 {
+	static const u8 op_cpuid[] = { 0x0f, 0xa2 }, op_hlt[] = { 0xf4 };
+	static const u8 op_invd[] = { 0x0f, 0x08 }, op_wbinvd[] = { 0x0f, 0x09 };
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	struct minivmm_run *run = vcpu->run;
 	u64 code = vmcb->ctl.exit_code;
@@ -239,11 +307,13 @@ int svm_handle_exit(struct mvm_vcpu *vcpu)
 	case SVM_EXIT_VINTR:
 		return svm_exit_vintr(vcpu);
 	case SVM_EXIT_CPUID:
+		if (svm_skip(vcpu, op_cpuid, sizeof(op_cpuid)) != MVM_RESUME)
+			return MVM_USER;
 		mvm_cpuid_emulate(vcpu);
-		svm_skip(vcpu, 2);	/* 0f a2 */
 		return MVM_RESUME;
 	case SVM_EXIT_HLT:
-		svm_skip(vcpu, 1);	/* f4 */
+		if (svm_skip(vcpu, op_hlt, sizeof(op_hlt)) != MVM_RESUME)
+			return MVM_USER;
 		run->exit_reason = MINIVMM_EXIT_HLT;
 		return MVM_USER;
 	case SVM_EXIT_IOIO:
@@ -257,8 +327,8 @@ int svm_handle_exit(struct mvm_vcpu *vcpu)
 	case SVM_EXIT_INVD:
 	case SVM_EXIT_WBINVD:
 		/* Guest memory is cacheable host memory: nothing to do. */
-		svm_skip(vcpu, 2);	/* 0f 08 / 0f 09 */
-		return MVM_RESUME;
+		return svm_skip(vcpu, code == SVM_EXIT_INVD ? op_invd :
+				op_wbinvd, 2);
 	case SVM_EXIT_RDPMC:
 		svm_inject_exception(vcpu, SVM_GP, true, 0);
 		return MVM_RESUME;

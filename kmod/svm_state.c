@@ -138,6 +138,11 @@ int svm_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sr)
 	svm_seg_get(&st->gs, &sr->gs);
 	svm_seg_get(&st->ss, &sr->ss);
 	svm_seg_get(&st->tr, &sr->tr);
+	/*
+	 * LTR marks the descriptor busy in memory, but the VMCB may hold the
+	 * type it had before (KVM works around the same): TR is always busy.
+	 */
+	sr->tr.type |= 2;
 	svm_seg_get(&st->ldtr, &sr->ldt);
 	sr->gdt.base = st->gdtr.base;
 	sr->gdt.limit = st->gdtr.limit;
@@ -278,6 +283,26 @@ int svm_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sr)
 			       (u32)sr->cr8;
 	s->apic_base = sr->apic_base;
 	return 0;
+}
+
+u8 svm_get_cr8(struct mvm_vcpu *vcpu)
+{
+	/* With V_INTR_MASKING the guest's CR8 lives in V_TPR. */
+	return to_svm(vcpu)->vmcb->ctl.int_ctl & 0xf;
+}
+
+/* Mirrors the can_irq test of svm_events_inject(). */
+bool svm_interrupt_allowed(struct mvm_vcpu *vcpu)
+{
+	struct svm_vcpu *s = to_svm(vcpu);
+
+	if (!(vcpu->rflags & X86_EFLAGS_IF))
+		return false;
+	if ((s->reinject & SVM_EV_VALID) || s->exc.pending)
+		return false;
+	/* svm_vcpu_run() drops the shadow when the core moved rip. */
+	return vcpu->rip != s->exit_rip ||
+	       !(s->vmcb->ctl.int_state & SVM_INT_SHADOW);
 }
 
 void svm_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)

@@ -148,19 +148,18 @@ static int mvm_vcpu_complete_pending(struct mvm_vcpu *vcpu)
 	}
 }
 
-/* The outputs userspace finds on every return from RUN. */
+/*
+ * The outputs userspace finds on every return from RUN.  This runs on
+ * every exit to userspace: only cheap backend reads, no sregs copy.
+ */
 static void mvm_vcpu_fill_run(struct mvm_vcpu *vcpu)
 {
 	struct minivmm_run *run = vcpu->run;
-	bool irq_on = vcpu->rflags & X86_EFLAGS_IF;
-	struct minivmm_sregs sregs;
 
-	run->if_flag = irq_on;
-	run->ready_for_interrupt_injection = irq_on && vcpu->pending_irq < 0;
-
-	memset(&sregs, 0, sizeof(sregs));
-	if (!mvm_ops->get_sregs(vcpu, &sregs))
-		run->cr8 = sregs.cr8;
+	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->ready_for_interrupt_injection = vcpu->pending_irq < 0 &&
+					     mvm_ops->interrupt_allowed(vcpu);
+	run->cr8 = mvm_ops->get_cr8(vcpu);
 }
 
 static long mvm_vcpu_run(struct mvm_vcpu *vcpu)
@@ -335,6 +334,10 @@ static long mvm_vcpu_set_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
 	    !mvm_segment_ok(&sregs->gs) || !mvm_segment_ok(&sregs->ss) ||
 	    !mvm_segment_ok(&sregs->tr) || !mvm_segment_ok(&sregs->ldt) ||
 	    !mvm_dtable_ok(&sregs->gdt) || !mvm_dtable_ok(&sregs->idt))
+		goto free;
+
+	r = mvm_sregs_validate(sregs);
+	if (r)
 		goto free;
 
 	mvm_vcpu_load(vcpu);

@@ -16,6 +16,7 @@
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
 #include <asm/processor-flags.h>
+#include <asm/tsc.h>
 #include "mvm.h"
 #include "vmx.h"
 
@@ -69,6 +70,25 @@ static int vmx_check_feature_control(void)
 	return -EOPNOTSUPP;
 }
 
+/* TSC rate assumed when the kernel does not know it (1 GHz). */
+#define VMX_TSC_KHZ_GUESS	1000000u
+
+/*
+ * Timer value that bounds one guest run to about a millisecond: the
+ * VMX-preemption timer counts down once every 2^IA32_VMX_MISC[4:0] TSC
+ * ticks.  0 when the CPU has no timer (see vmx_vcpu_run()).
+ */
+static u32 vmx_preempt_timer_value(void)
+{
+	u64 misc;
+	u32 khz = tsc_khz ? tsc_khz : VMX_TSC_KHZ_GUESS;
+
+	if (!(vmx_caps.pin & PIN_PREEMPT_TIMER))
+		return 0;
+	rdmsrl(MSR_VMX_MISC, misc);
+	return max_t(u32, khz >> (misc & 0x1f), 1);
+}
+
 static int vmx_hw_check(void)
 {
 	bool true_ctls;
@@ -103,11 +123,13 @@ static int vmx_hw_check(void)
 	exit_msr = true_ctls ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT;
 	entry_msr = true_ctls ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY;
 
-	ret = vmx_adjust_ctls(pin_msr, PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
+	ret = vmx_adjust_ctls(pin_msr, PIN_EXT_INTR_EXITING | PIN_NMI_EXITING |
+			      PIN_PREEMPT_TIMER,
 			      PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
 			      &vmx_caps.pin);
 	if (ret)
 		return ret;
+	vmx_caps.preempt_timer = vmx_preempt_timer_value();
 	{
 		u32 want = PROC_HLT_EXITING | PROC_MWAIT_EXITING |
 			   PROC_RDPMC_EXITING | PROC_CR8_LOAD_EXITING |
@@ -171,8 +193,9 @@ static int vmx_hw_check(void)
 	rdmsrl(MSR_VMX_CR0_FIXED1, vmx_caps.cr0_fixed1);
 	rdmsrl(MSR_VMX_CR4_FIXED0, vmx_caps.cr4_fixed0);
 	rdmsrl(MSR_VMX_CR4_FIXED1, vmx_caps.cr4_fixed1);
-	pr_info("VT-x with EPT, unrestricted guest%s\n",
-		vmx_caps.vpid ? ", VPID" : "");
+	pr_info("VT-x with EPT, unrestricted guest%s%s\n",
+		vmx_caps.vpid ? ", VPID" : "",
+		vmx_caps.preempt_timer ? ", preemption timer" : "");
 	return 0;
 }
 
@@ -342,6 +365,8 @@ const struct mvm_backend_ops mvm_vmx_ops = {
 	.get_sregs = vmx_get_sregs,
 	.set_sregs = vmx_set_sregs,
 	.get_paging = vmx_get_paging,
+	.get_cr8 = vmx_get_cr8,
+	.interrupt_allowed = vmx_interrupt_allowed,
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
 	.inject_exception = vmx_inject_exception,

@@ -110,6 +110,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY	0x4824
 #define VMCS_GUEST_ACTIVITY		0x4826
 #define VMCS_GUEST_SYSENTER_CS		0x482a
+#define VMCS_PREEMPT_TIMER		0x482e
 #define VMCS_HOST_SYSENTER_CS		0x4c00
 /* natural width */
 #define VMCS_CR0_MASK			0x6000
@@ -151,6 +152,7 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR 
 /* ---- controls ---- */
 #define PIN_EXT_INTR_EXITING		BIT(0)
 #define PIN_NMI_EXITING			BIT(3)
+#define PIN_PREEMPT_TIMER		BIT(6)
 
 #define PROC_INTR_WINDOW		BIT(2)
 #define PROC_TSC_OFFSET			BIT(3)
@@ -237,6 +239,7 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR 
 #define EXIT_EPT_VIOLATION		48
 #define EXIT_EPT_MISCONFIG		49
 #define EXIT_INVEPT			50
+#define EXIT_PREEMPT_TIMER		52
 #define EXIT_INVVPID			53
 #define EXIT_XSETBV			55
 #define EXIT_FAILED_ENTRY		BIT(31)
@@ -321,6 +324,7 @@ struct vmx_caps {
 	u64 ept_vpid;
 	bool vpid;
 	bool inout_info;
+	u32 preempt_timer;		/* timer value at each entry, 0: none */
 };
 
 extern struct vmx_caps vmx_caps;
@@ -367,6 +371,7 @@ struct vmx_vcpu {
 	bool need_flush;		/* INVEPT/INVVPID before next entry */
 	u16 host_ds, host_es, host_fs, host_gs;
 	unsigned long host_fs_base, host_kgs_base, host_cr3, host_cr4;
+	bool host_desc_stale;		/* GDTR/TR limits need a reload */
 };
 
 static inline struct vmx_vcpu *to_vmx(struct mvm_vcpu *vcpu)
@@ -392,6 +397,8 @@ void vmx_reset_state(struct vmx_vcpu *vmx);
 int vmx_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs);
 int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs);
 void vmx_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg);
+u8 vmx_get_cr8(struct mvm_vcpu *vcpu);
+bool vmx_interrupt_allowed(struct mvm_vcpu *vcpu);
 int vmx_get_msr(struct mvm_vcpu *vcpu, u32 index, u64 *data);
 int vmx_set_msr(struct mvm_vcpu *vcpu, u32 index, u64 data);
 u64 vmx_guest_cr0(void);

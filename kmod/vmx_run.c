@@ -163,16 +163,16 @@ static void vmx_host_save(struct vmx_vcpu *vmx, struct vmx_host_save *h)
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
+	/*
+	 * The LDT is read every time: modify_ldt() in another thread of
+	 * this mm reloads it on this CPU by IPI (flush_ldt()) while we sit
+	 * in the run loop.  The FS and user GS bases were read by
+	 * vmx_vcpu_load() (see vmx_host_bases_load()).
+	 */
 	asm volatile("sldt %0" : "=r" (h->ldt));
-	rdmsrl(MSR_FS_BASE, h->fs_base);
-	rdmsrl(MSR_KERNEL_GS_BASE, h->kgs_base);
+	h->fs_base = vmx->host_fs_base;
+	h->kgs_base = vmx->host_kgs_base;
 	get_debugreg(h->dr7, 7);
-
-	if (h->fs_base != vmx->host_fs_base) {
-		vmx_vmwrite(VMCS_HOST_FS_BASE, h->fs_base);
-		vmx->host_fs_base = h->fs_base;
-	}
-	vmx->host_area[VMX_AL_KGSBASE].value = h->kgs_base;
 	if (cr3 != vmx->host_cr3) {
 		vmx_vmwrite(VMCS_HOST_CR3, cr3);
 		vmx->host_cr3 = cr3;
@@ -183,12 +183,16 @@ static void vmx_host_save(struct vmx_vcpu *vmx, struct vmx_host_save *h)
 	}
 }
 
-/* What VM exit leaves different from before the entry (interrupts off). */
-static void vmx_host_restore(struct vmx_host_save *h)
+/*
+ * What VM exit leaves different from before the entry (interrupts off).
+ * The GDTR limit (0xffff after an exit) and the TR limit (0x67) only
+ * matter to userspace (segment loads, the IO bitmap): vmx_vcpu_put(),
+ * which runs before this task returns to userspace or leaves the CPU,
+ * puts them back once instead of after every exit, as KVM does.
+ */
+static void vmx_host_restore(struct vmx_vcpu *vmx, struct vmx_host_save *h)
 {
-	/* GDTR limit is 0xffff after an exit; TR limit 0x67 (lazy reload) */
-	load_fixmap_gdt(raw_smp_processor_id());
-	invalidate_tss_limit();
+	vmx->host_desc_stale = true;
 	if (h->ldt)
 		asm volatile("lldt %0" : : "r" (h->ldt));
 	if (h->ds)
@@ -460,6 +464,7 @@ static int vmx_handle_exit(struct mvm_vcpu *vcpu, u32 reason)
 	case EXIT_EXCEPTION_NMI:
 		return vmx_handle_exception(vcpu, reason);
 	case EXIT_EXTERNAL_INTR:
+	case EXIT_PREEMPT_TIMER:	/* see vmx_vcpu_run() */
 		return MVM_RESUME;
 	case EXIT_TRIPLE_FAULT:
 		vcpu->run->exit_reason = MINIVMM_EXIT_SHUTDOWN;
@@ -525,6 +530,18 @@ int vmx_vcpu_run(struct mvm_vcpu *vcpu)
 	if (vmx->need_flush)
 		vmx_flush(vmx);
 	taken = vmx_prepare_events(vcpu);
+	/*
+	 * Bound every guest run to about a millisecond, whatever the guest
+	 * does.  External-interrupt exiting should already end a run at the
+	 * next host interrupt, but Bochs 2.7 loses that exit when a guest
+	 * entered with RFLAGS.IF=0 spins without exits (it re-evaluates its
+	 * interrupt mask only when IF changes, and entry from a host with
+	 * IF=0 to such a guest changes nothing): the host CPU never sees a
+	 * timer tick again.  The VMX-preemption timer exit ends the run
+	 * there too; on real CPUs it costs an exit per millisecond at most.
+	 */
+	if (vmx_caps.preempt_timer)
+		vmx_vmwrite(VMCS_PREEMPT_TIMER, vmx_caps.preempt_timer);
 	vmx_host_save(vmx, &host);
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
@@ -532,7 +549,7 @@ int vmx_vcpu_run(struct mvm_vcpu *vcpu)
 	fail = vmx_enter(vcpu->gprs, vmx->launched);
 
 	vmx->cr2 = native_read_cr2();
-	vmx_host_restore(&host);
+	vmx_host_restore(vmx, &host);
 	if (!fail) {
 		reason = vmx_vmread(VMCS_EXIT_REASON);
 		intr_info = vmx_vmread(VMCS_EXIT_INTR_INFO);

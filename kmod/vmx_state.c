@@ -310,9 +310,17 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 	if ((sregs->apic_base & 0xfff) & ~(VMX_APIC_ENABLE | VMX_APIC_BSP) ||
 	    sregs->apic_base >> boot_cpu_data.x86_phys_bits)
 		return -EINVAL;
-	/* Long mode paging needs PAE; LMA follows LME and CR0.PG. */
+	/* Long mode paging needs PAE. */
 	if ((efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG) &&
 	    !(sregs->cr4 & X86_CR4_PAE))
+		return -EINVAL;
+	/*
+	 * EFER.LMA is what LME and CR0.PG make it (vmx_update_lma() derives
+	 * it, and the IA-32e mode entry control from it): a state that says
+	 * otherwise is refused, not silently changed into another mode.
+	 */
+	if (!(efer & EFER_LMA) !=
+	    !((efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)))
 		return -EINVAL;
 
 	/* Write CR0/CR4 through the guest's rules, undo on failure. */
@@ -350,6 +358,24 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 	vmx->apic_base = sregs->apic_base;
 	vmx->need_flush = true;
 	return 0;
+}
+
+u8 vmx_get_cr8(struct mvm_vcpu *vcpu)
+{
+	/* CR8 accesses exit (no TPR shadow): the software copy is current. */
+	return to_vmx(vcpu)->cr8 & 0xf;
+}
+
+/* Mirrors the interrupt test of vmx_prepare_events(). */
+bool vmx_interrupt_allowed(struct mvm_vcpu *vcpu)
+{
+	u32 intr;
+
+	if (!(vcpu->rflags & X86_EFLAGS_IF) ||
+	    (to_vmx(vcpu)->event.info & INTR_INFO_VALID))
+		return false;
+	intr = vmx_vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	return !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
 void vmx_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)

@@ -128,6 +128,28 @@ static void vmx_write_host_const(void)
 	vmx_vmwrite(VMCS_HOST_EFER, val);
 }
 
+/*
+ * The FS base and the user GS base (KERNEL_GS_BASE while in the kernel)
+ * belong to the task: the kernel changes them only on a context switch,
+ * and the task itself only in userspace (arch_prctl(), WRFSBASE).  Both
+ * go through vmx_vcpu_put() and vmx_vcpu_load() (the preempt notifier,
+ * or the end and start of a RUN), so reading them here, once per load
+ * instead of before every entry, keeps the copies current.
+ */
+static void vmx_host_bases_load(struct vmx_vcpu *vmx)
+{
+	unsigned long fs_base, kgs_base;
+
+	rdmsrl(MSR_FS_BASE, fs_base);
+	rdmsrl(MSR_KERNEL_GS_BASE, kgs_base);
+	if (fs_base != vmx->host_fs_base) {
+		vmx_vmwrite(VMCS_HOST_FS_BASE, fs_base);
+		vmx->host_fs_base = fs_base;
+	}
+	vmx->host_kgs_base = kgs_base;
+	vmx->host_area[VMX_AL_KGSBASE].value = kgs_base;
+}
+
 void vmx_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -160,10 +182,20 @@ void vmx_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
 		/* Translations cached here may predate changes to the gpt. */
 		vmx->need_flush = true;
 	}
+	vmx_host_bases_load(vmx);
 }
 
+/* With preemption off, on the CPU of the last vmx_vcpu_load(). */
 void vmx_vcpu_put(struct mvm_vcpu *vcpu)
 {
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	/* See vmx_host_restore(): before userspace or another task runs. */
+	if (vmx->host_desc_stale) {
+		load_fixmap_gdt(smp_processor_id());
+		invalidate_tss_limit();
+		vmx->host_desc_stale = false;
+	}
 	/* The VMCS stays active on this CPU until it moves or is freed. */
 }
 
