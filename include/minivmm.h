@@ -54,6 +54,11 @@ typedef uint64_t mvm_u64;
 #define MINIVMM_CAP_XSAVE_SIZE		7	/* bytes used in minivmm_xsave */
 #define MINIVMM_CAP_IMMEDIATE_EXIT	8	/* run->immediate_exit works */
 #define MINIVMM_CAP_IRQ_WINDOW		9	/* interrupt window exits */
+#define MINIVMM_CAP_IRQCHIP		10	/* MINIVMM_CREATE_IRQCHIP works */
+#define MINIVMM_CAP_IOAPIC_PINS		11	/* pins (GSIs) of the IOAPIC */
+#define MINIVMM_CAP_TSC_KHZ		12	/* guest TSC frequency, kHz */
+#define MINIVMM_CAP_APIC_BUS_KHZ	13	/* LAPIC timer input clock, kHz */
+#define MINIVMM_CAP_MP_STATE		14	/* GET/SET_MP_STATE work */
 
 #define MINIVMM_BACKEND_VMX		1	/* Intel VT-x with EPT */
 #define MINIVMM_BACKEND_SVM		2	/* AMD-V with NPT */
@@ -110,6 +115,61 @@ struct minivmm_create_vcpu {
 
 /* Returns a new vCPU fd (O_CLOEXEC). */
 #define MINIVMM_CREATE_VCPU	_IOW(MINIVMM_IO, 0x11, struct minivmm_create_vcpu)
+
+/*
+ * Puts the interrupt controllers in the kernel: a local APIC per vCPU
+ * (xAPIC page at MINIVMM_APIC_DEFAULT_BASE, x2APIC MSRs, timer with
+ * one-shot, periodic and TSC-deadline modes) and one IOAPIC with
+ * MINIVMM_CAP_IOAPIC_PINS pins at MINIVMM_IOAPIC_BASE.  Call it once,
+ * before the first MINIVMM_CREATE_VCPU (EBUSY otherwise, EEXIST twice).
+ *
+ * With it: HLT never exits to userspace (the vCPU sleeps in the kernel
+ * until an interrupt is due), MINIVMM_INTERRUPT fails with ENXIO, device
+ * interrupts come in with MINIVMM_IRQ_LINE or MINIVMM_SIGNAL_MSI, and
+ * vCPUs other than id 0 start in MINIVMM_MP_STATE_INIT_RECEIVED: their
+ * MINIVMM_RUN waits (interruptibly) until an INIT/SIPI from another vCPU
+ * starts them in real mode at the SIPI vector, as on hardware.
+ */
+struct minivmm_create_irqchip {
+	mvm_u32 flags;			/* none defined: must be 0 */
+	mvm_u32 pad;			/* must be 0 */
+};
+
+#define MINIVMM_CREATE_IRQCHIP \
+	_IOW(MINIVMM_IO, 0x12, struct minivmm_create_irqchip)
+
+#define MINIVMM_APIC_DEFAULT_BASE	0xfee00000ull
+#define MINIVMM_IOAPIC_BASE		0xfec00000ull
+
+/*
+ * Drives IOAPIC input `gsi` to `level` (0 or 1).  An edge-triggered pin
+ * fires on 0 -> 1; a level-triggered pin fires while 1 and again after
+ * the guest's EOI if still 1.  ENXIO without an irqchip, EINVAL for a
+ * gsi or level out of range.
+ */
+struct minivmm_irq_line {
+	mvm_u32 gsi;
+	mvm_u32 level;
+};
+
+#define MINIVMM_IRQ_LINE	_IOW(MINIVMM_IO, 0x13, struct minivmm_irq_line)
+
+/*
+ * Delivers a message-signalled interrupt: the write of `data` to `address`
+ * as a PCI device would do it (address 0xfeeXXXXX: destination in bits
+ * 19:12, destination mode in bit 2; data: vector in bits 7:0, delivery
+ * mode in bits 10:8, trigger mode in bit 15).  Returns the number of
+ * vCPUs it reached (0: none matched), ENXIO without an irqchip, EINVAL
+ * for an address outside 0xfee00000-0xfeefffff or non-zero flags/pad.
+ */
+struct minivmm_msi {
+	mvm_u64 address;
+	mvm_u32 data;
+	mvm_u32 flags;			/* none defined: must be 0 */
+	mvm_u64 pad;			/* must be 0 */
+};
+
+#define MINIVMM_SIGNAL_MSI	_IOW(MINIVMM_IO, 0x14, struct minivmm_msi)
 
 /* ------------------------------------------------------------------ */
 /* vCPU ioctls */
@@ -219,6 +279,22 @@ struct minivmm_interrupt {
 
 #define MINIVMM_INTERRUPT	_IOW(MINIVMM_IO, 0x8a, struct minivmm_interrupt)
 
+/*
+ * The vCPU's activity state (meaningful with an in-kernel irqchip; ENXIO
+ * without one).  SET accepts RUNNABLE and INIT_RECEIVED (EINVAL else).
+ */
+#define MINIVMM_MP_STATE_RUNNABLE	0
+#define MINIVMM_MP_STATE_INIT_RECEIVED	1	/* waits for a SIPI */
+#define MINIVMM_MP_STATE_HALTED		2	/* HLT, waits for an interrupt */
+
+struct minivmm_mp_state {
+	mvm_u32 mp_state;		/* MINIVMM_MP_STATE_* */
+	mvm_u32 pad;			/* must be 0 */
+};
+
+#define MINIVMM_GET_MP_STATE	_IOR(MINIVMM_IO, 0x8b, struct minivmm_mp_state)
+#define MINIVMM_SET_MP_STATE	_IOW(MINIVMM_IO, 0x8c, struct minivmm_mp_state)
+
 /* ------------------------------------------------------------------ */
 /* The run structure: offset 0 of the vCPU mapping. */
 
@@ -310,6 +386,10 @@ MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_cpuid_entry) == 32, "cpuid_entry");
 MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_cpuid) == 8, "cpuid");
 MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_xsave) == 4096, "xsave");
 MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_interrupt) == 8, "interrupt");
+MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_create_irqchip) == 8, "irqchip");
+MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_irq_line) == 8, "irq_line");
+MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_msi) == 24, "msi");
+MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_mp_state) == 8, "mp_state");
 MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_run) == 312, "run");
 
 #endif /* MINIVMM_H */

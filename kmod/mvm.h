@@ -21,6 +21,7 @@
 #include <linux/refcount.h>
 #include <linux/preempt.h>
 #include <linux/mm_types.h>
+#include <linux/wait.h>
 #include <asm/fpu/types.h>
 #include "../include/minivmm.h"
 
@@ -77,7 +78,14 @@ struct mvm_vm {
 	struct mvm_gpt gpt;
 	void *arch;			/* the backend's per-VM state */
 	rwlock_t slots_lock;		/* writers also hold vm->lock */
+	struct mvm_ioapic *ioapic;	/* MINIVMM_CREATE_IRQCHIP, or NULL */
 };
+
+/* Whether the VM has in-kernel LAPICs and IOAPIC (set once, then fixed). */
+static inline bool mvm_irqchip_in_kernel(const struct mvm_vm *vm)
+{
+	return READ_ONCE(vm->ioapic) != NULL;
+}
 
 /* vcpu->mode: whether the vCPU may be in guest mode right now. */
 enum mvm_vcpu_mode {
@@ -87,6 +95,9 @@ enum mvm_vcpu_mode {
 
 /* vcpu->requests bits, handled by the core before each entry. */
 #define MVM_REQ_TLB_FLUSH	0	/* gpt entries were removed */
+#define MVM_REQ_EVENT		1	/* LAPIC IRR/NMI changed: re-evaluate */
+#define MVM_REQ_INIT		2	/* INIT IPI received */
+#define MVM_REQ_SIPI		3	/* SIPI received: vcpu->sipi_vector */
 
 /* What a backend's handling of one exit asks of the run loop. */
 enum mvm_exit_action {
@@ -149,6 +160,18 @@ struct mvm_vcpu {
 	/* Event userspace queued with MINIVMM_INTERRUPT, or -1. */
 	int pending_irq;
 	bool irq_window_requested;	/* run->request_interrupt_window */
+
+	/*
+	 * In-kernel irqchip (NULL/unused without one).  The LAPIC is
+	 * lapic.c's; mp_state, nmi_pending, sipi_vector and wq are the
+	 * core's (vcpu.c, irq.c): the LAPIC sets a request bit and calls
+	 * mvm_vcpu_wake().
+	 */
+	struct mvm_lapic *lapic;
+	u32 mp_state;			/* MINIVMM_MP_STATE_* */
+	atomic_t nmi_pending;		/* NMIs delivered, not yet injected */
+	u8 sipi_vector;
+	wait_queue_head_t wq;		/* HLT and wait-for-SIPI sleep here */
 
 	/* The exit userspace must complete on the next RUN. */
 	enum mvm_pending pending;
@@ -242,6 +265,25 @@ struct mvm_backend_ops {
 	/* Inject #vector (with error code if has_error) at next entry. */
 	void (*inject_exception)(struct mvm_vcpu *vcpu, u8 vector,
 				 bool has_error, u32 error_code);
+
+	/*
+	 * NMIs (the core queues them in vcpu->nmi_pending): may one be
+	 * injected at the next entry (no NMI blocking, no MOV SS/STI shadow
+	 * where the hardware forbids it, no event queued in the backend)?
+	 * The backend injects with mvm_nmi_ack() when allowed, else opens an
+	 * NMI window (VT-x: NMI-window exiting; AMD-V: intercept IRET, as
+	 * the CPU blocks NMIs until the handler's IRET).  Blocking by NMI is
+	 * the backend's to track.
+	 */
+	bool (*nmi_allowed)(struct mvm_vcpu *vcpu);
+
+	/*
+	 * INIT: drop every event the backend has queued (exception,
+	 * re-injection), clear interrupt shadows and NMI blocking, make the
+	 * activity state active.  The core then loads the INIT register
+	 * state with set_sregs and the GPRs itself.
+	 */
+	void (*events_reset)(struct mvm_vcpu *vcpu);
 
 	/*
 	 * Guest-physical entries were removed (MVM_REQ_TLB_FLUSH): make sure
@@ -340,6 +382,54 @@ int mvm_read_guest_phys(struct mvm_vm *vm, u64 gpa, void *buf,
 			unsigned int len);
 int mvm_write_guest_phys(struct mvm_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len);
+
+/*
+ * Interrupt sources for the backends' entry path (irq.c).  With
+ * interrupts disabled, right before entry, a backend that has no event
+ * of its own queued and whose guest can take an interrupt
+ * (interrupt_allowed) calls mvm_irq_peek(): a vector >= 0 is the highest
+ * interrupt due (the LAPIC's, above its PPR, or the one userspace queued
+ * with MINIVMM_INTERRUPT); it injects it and calls mvm_irq_ack(), which
+ * moves it from IRR to ISR.  When mvm_irq_peek() >= 0 but the guest cannot
+ * take it, or userspace asked for a window, it arms an interrupt-window
+ * exit and handles that exit with mvm_irq_window_exit().  An injected
+ * event whose delivery an exit interrupted is the backend's to re-inject
+ * (it is in ISR already).  Injecting an interrupt or NMI ends the HLT
+ * activity state.
+ */
+int mvm_irq_peek(struct mvm_vcpu *vcpu);
+void mvm_irq_ack(struct mvm_vcpu *vcpu, u8 vector);
+bool mvm_nmi_peek(struct mvm_vcpu *vcpu);
+void mvm_nmi_ack(struct mvm_vcpu *vcpu);
+/* The window exit: MVM_USER (IRQ_WINDOW_OPEN for userspace) or RESUME. */
+int mvm_irq_window_exit(struct mvm_vcpu *vcpu);
+
+/*
+ * The guest's TPR as CR8 (bits 3:0).  With an in-kernel LAPIC the LAPIC's
+ * TPR is the truth: backends load their CR8/V_TPR copy from
+ * mvm_irq_get_cr8() before entry and report guest changes (MOV to CR8
+ * exit, V_TPR after exit) with mvm_irq_set_cr8().  Without one they keep
+ * their own copy (ops->get_cr8).
+ */
+u8 mvm_irq_get_cr8(struct mvm_vcpu *vcpu);
+void mvm_irq_set_cr8(struct mvm_vcpu *vcpu, u8 cr8);
+
+/*
+ * A HLT exit, after the backend moved rip past HLT (which also ends an
+ * STI shadow).  Without an irqchip: fills a MINIVMM_EXIT_HLT exit and
+ * returns MVM_USER.  With one: marks the vCPU halted and returns
+ * MVM_RESUME; the core's run loop sleeps (preemptible, outside the
+ * backend) until an interrupt is due, then enters again.
+ */
+int mvm_vcpu_halt(struct mvm_vcpu *vcpu);
+
+/*
+ * Something for @vcpu changed (IRR, NMI, INIT, SIPI, a request bit):
+ * wake it if it sleeps in HLT or wait-for-SIPI, kick it out of guest mode
+ * if it runs.  Any context, including hardirq (hrtimer callbacks) and
+ * with spinlocks held; never sleeps.
+ */
+void mvm_vcpu_wake(struct mvm_vcpu *vcpu);
 
 /* Fill run for simple exits. */
 void mvm_exit_internal_error(struct mvm_vcpu *vcpu, u32 suberror,

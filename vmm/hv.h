@@ -38,6 +38,16 @@ long hv_check_cap(struct hv_vm *vm, unsigned int cap);
 int hv_set_memory(struct hv_vm *vm, uint32_t slot, uint64_t gpa,
 		  uint64_t size, void *host, uint32_t flags);
 
+/* In-kernel LAPICs + IOAPIC; before the first hv_vcpu_create(). */
+int hv_create_irqchip(struct hv_vm *vm);
+/*
+ * Drive IOAPIC input @gsi to @level.  Safe from any thread: the kernel
+ * serializes.  An edge-triggered device pulses: 1 then 0.
+ */
+int hv_irq_line(struct hv_vm *vm, uint32_t gsi, uint32_t level);
+/* An MSI write; returns the number of vCPUs reached or -1. */
+int hv_signal_msi(struct hv_vm *vm, uint64_t address, uint32_t data);
+
 int hv_vcpu_create(struct hv_vm *vm, unsigned int id, struct hv_vcpu *vcpu);
 void hv_vcpu_destroy(struct hv_vcpu *vcpu);
 /* One MINIVMM_RUN; -1 with errno EINTR when a signal interrupted it. */
@@ -46,6 +56,13 @@ int hv_get_regs(struct hv_vcpu *vcpu, struct minivmm_regs *regs);
 int hv_set_regs(struct hv_vcpu *vcpu, const struct minivmm_regs *regs);
 int hv_get_sregs(struct hv_vcpu *vcpu, struct minivmm_sregs *sregs);
 int hv_set_sregs(struct hv_vcpu *vcpu, const struct minivmm_sregs *sregs);
+int hv_set_cpuid(struct hv_vcpu *vcpu, const struct minivmm_cpuid_entry *e,
+		 uint32_t nent);
+/* Sets @n MSRs; returns the number set (stops at the first refused). */
+int hv_set_msrs(struct hv_vcpu *vcpu, const struct minivmm_msr_entry *e,
+		uint32_t n);
+int hv_get_mp_state(struct hv_vcpu *vcpu, uint32_t *state);
+int hv_set_mp_state(struct hv_vcpu *vcpu, uint32_t state);
 /* The port IO data of the current IO exit (count * size bytes). */
 void *hv_io_data(struct hv_vcpu *vcpu);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -122,6 +123,27 @@ int hv_set_memory(struct hv_vm *vm, uint32_t slot, uint64_t gpa,
 	return ioctl(vm->vm_fd, MINIVMM_SET_MEMORY_REGION, &r) < 0 ? -1 : 0;
 }
 
+int hv_create_irqchip(struct hv_vm *vm)
+{
+	struct minivmm_create_irqchip args = { 0 };
+
+	return ioctl(vm->vm_fd, MINIVMM_CREATE_IRQCHIP, &args) < 0 ? -1 : 0;
+}
+
+int hv_irq_line(struct hv_vm *vm, uint32_t gsi, uint32_t level)
+{
+	struct minivmm_irq_line args = { .gsi = gsi, .level = level };
+
+	return ioctl(vm->vm_fd, MINIVMM_IRQ_LINE, &args) < 0 ? -1 : 0;
+}
+
+int hv_signal_msi(struct hv_vm *vm, uint64_t address, uint32_t data)
+{
+	struct minivmm_msi args = { .address = address, .data = data };
+
+	return ioctl(vm->vm_fd, MINIVMM_SIGNAL_MSI, &args);
+}
+
 int hv_vcpu_create(struct hv_vm *vm, unsigned int id, struct hv_vcpu *vcpu)
 {
 	struct minivmm_create_vcpu args = { .id = id };
@@ -179,6 +201,55 @@ int hv_get_sregs(struct hv_vcpu *vcpu, struct minivmm_sregs *sregs)
 int hv_set_sregs(struct hv_vcpu *vcpu, const struct minivmm_sregs *sregs)
 {
 	return ioctl(vcpu->fd, MINIVMM_SET_SREGS, sregs) < 0 ? -1 : 0;
+}
+
+int hv_set_cpuid(struct hv_vcpu *vcpu, const struct minivmm_cpuid_entry *e,
+		 uint32_t nent)
+{
+	size_t bytes = sizeof(struct minivmm_cpuid) + nent * sizeof(*e);
+	struct minivmm_cpuid *c = calloc(1, bytes);
+	int ret;
+
+	if (!c)
+		return -1;
+	c->nent = nent;
+	memcpy(c->entries, e, nent * sizeof(*e));
+	ret = ioctl(vcpu->fd, MINIVMM_SET_CPUID, c) < 0 ? -1 : 0;
+	free(c);
+	return ret;
+}
+
+int hv_set_msrs(struct hv_vcpu *vcpu, const struct minivmm_msr_entry *e,
+		uint32_t n)
+{
+	size_t bytes = sizeof(struct minivmm_msrs) + n * sizeof(*e);
+	struct minivmm_msrs *m = calloc(1, bytes);
+	int ret;
+
+	if (!m)
+		return -1;
+	m->nmsrs = n;
+	memcpy(m->entries, e, n * sizeof(*e));
+	ret = ioctl(vcpu->fd, MINIVMM_SET_MSRS, m);
+	free(m);
+	return ret;
+}
+
+int hv_get_mp_state(struct hv_vcpu *vcpu, uint32_t *state)
+{
+	struct minivmm_mp_state mp;
+
+	if (ioctl(vcpu->fd, MINIVMM_GET_MP_STATE, &mp) < 0)
+		return -1;
+	*state = mp.mp_state;
+	return 0;
+}
+
+int hv_set_mp_state(struct hv_vcpu *vcpu, uint32_t state)
+{
+	struct minivmm_mp_state mp = { .mp_state = state };
+
+	return ioctl(vcpu->fd, MINIVMM_SET_MP_STATE, &mp) < 0 ? -1 : 0;
 }
 
 void *hv_io_data(struct hv_vcpu *vcpu)
