@@ -17,6 +17,9 @@
 struct mvm_vm;
 struct mvm_vcpu;
 
+/* The LAPIC timer input clock (MINIVMM_CAP_APIC_BUS_KHZ): 1 GHz. */
+#define MVM_APIC_BUS_KHZ	1000000
+
 /* Delivery modes (ICR, LVT, IOAPIC redirection entry, MSI data 10:8). */
 #define MVM_APIC_DM_FIXED	0
 #define MVM_APIC_DM_LOWEST	1

@@ -17,6 +17,7 @@
 #define VMM_EXIT_USAGE		2	/* bad command line */
 #define VMM_EXIT_CRASH		3	/* triple fault, failed entry, ... */
 #define VMM_EXIT_IDLE		4	/* all halted, the last with IF=1 */
+#define VMM_EXIT_RESET		5	/* the guest asked for a reset (reboot) */
 #define VMM_EXIT_SIGNAL		128	/* + signal number */
 
 struct vmm_config {
