@@ -4,8 +4,9 @@
 #
 #   make / make all   the module (against KDIR), the VMM and its guests, the
 #                     in-bed tests
-#   make run          the main job: boots the AMD-V test bed (QEMU) and runs
-#                     the demo guests through the VMM on /dev/minivmm
+#   make run          the main job: boots the AMD-V test bed (QEMU), where
+#                     minivmm boots the Debian kernel to a busybox shell
+#                     (tests/beds/demo.sh) after the small demo guests
 #   make check        every test: host checks, then the QEMU bed (AMD-V), then
 #                     the Bochs bed (VT-x); ends with "N passed, N failed,
 #                     N skipped" and fails if anything failed
@@ -86,12 +87,13 @@ run: deps
 .PHONY: run-qemu
 run-qemu: vmm
 	$(call kbuild,$(BUILD)/kmod-6.1,$(BED_KDIR),)
+	$(MAKE) -C tests/linux
 	@mkdir -p $(BUILD)/beds
 	$(BEDS)/mkinitramfs.sh -o $(BUILD)/beds/run.cpio -K $(BED_KVER) \
 		-m $(BUILD)/kmod-6.1/kmod/minivmm.ko -v vmm/minivmm \
-		-g vmm/guests -d $(BEDS)/demo.sh -M ""
+		-g vmm/guests -d $(BEDS)/demo.sh -M "" -k tests/build/linux
 	@echo "=== booting the AMD-V bed (QEMU TCG, -cpu qemu64,+svm,+npt)"
-	@$(BEDS)/qemu.sh -f -m run -t 300 -K $(BED_KVER) \
+	@$(BEDS)/qemu.sh -f -m run -t 600 -K $(BED_KVER) \
 		-i $(BUILD)/beds/run.cpio -l $(BUILD)/beds/run.log | \
 		grep --line-buffered -v -E '^MINIVMM-|^\[(insmod|rmmod|demo|kernel-log)\] # kmsg'
 	@grep -q '^MINIVMM-RESULT demo rc=0' $(BUILD)/beds/run.log && \
@@ -143,7 +145,7 @@ check-vmm:
 
 FUZZ_SECONDS ?= 60
 check-fuzz:
-	timeout $$(($(FUZZ_SECONDS) + 120)) \
+	timeout $$((2 * $(FUZZ_SECONDS) + 120)) \
 		$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 check-kmod-6.1:
@@ -199,7 +201,8 @@ initramfs: $(BENCH_LIST)
 	$(BEDS)/mkinitramfs.sh -o $(BUILD)/beds/initramfs.cpio -K $(BED_KVER) \
 		-m $(BUILD)/kmod-6.1/kmod/minivmm.ko -v vmm/minivmm \
 		-g vmm/guests -t tests/build -s tests -l tests/bed-tests.txt \
-		-b bench/build -L $(BENCH_LIST) -d $(BEDS)/demo.sh
+		-b bench/build -L $(BENCH_LIST) -d $(BEDS)/demo.sh \
+		-k tests/build/linux
 
 # Wall-clock limits: boot plus every test's timeout.  Bochs' guest clock
 # runs slower than the wall clock (see BOCHS_SLOWDOWN in tests/beds/).

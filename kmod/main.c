@@ -15,8 +15,10 @@
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/reboot.h>
+#include <asm/tsc.h>
 
 #include "mvm.h"
+#include "lapic.h"
 
 const struct mvm_backend_ops *mvm_ops;
 
@@ -117,6 +119,17 @@ long mvm_check_cap(unsigned long cap)
 	case MINIVMM_CAP_IMMEDIATE_EXIT:
 		return 1;
 	case MINIVMM_CAP_IRQ_WINDOW:
+		return 1;
+	case MINIVMM_CAP_IRQCHIP:
+		return 1;
+	case MINIVMM_CAP_IOAPIC_PINS:
+		return MVM_IOAPIC_PINS;
+	case MINIVMM_CAP_TSC_KHZ:
+		/* The guest TSC runs at the host's rate (no scaling). */
+		return tsc_khz;
+	case MINIVMM_CAP_APIC_BUS_KHZ:
+		return MVM_APIC_BUS_KHZ;
+	case MINIVMM_CAP_MP_STATE:
 		return 1;
 	default:
 		return 0;

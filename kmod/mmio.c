@@ -12,6 +12,9 @@
  * exit of the whole size at that address, even if the other page is RAM
  * or another device.  Device registers are naturally aligned, so a real
  * driver never does this.
+ *
+ * With an in-kernel irqchip, accesses to the LAPIC page and the IOAPIC
+ * window are handled here without leaving the kernel.
  */
 #include <linux/kernel.h>
 #include <linux/build_bug.h>
@@ -23,6 +26,7 @@
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 #include "mvm.h"
+#include "lapic.h"
 #include "x86_decode.h"
 
 /*
@@ -83,6 +87,56 @@ static int mmio_emulation_error(struct mvm_vcpu *vcpu, const u8 *bytes,
 	return MVM_USER;
 }
 
+/* Loads the data of a finished MMIO read into its destination register. */
+static void mmio_load_reg(struct mvm_vcpu *vcpu, u64 data)
+{
+	unsigned int reg = vcpu->pending_reg & ~MMIO_REG_HIGH8;
+
+	if (!vcpu->pending_dst_size || reg >= MVM_NR_GPRS)
+		return;
+	vcpu->gprs[reg] = mvm_insn_load_result(vcpu->gprs[reg], data,
+					       vcpu->pending_len,
+					       vcpu->pending_ext,
+					       vcpu->pending_dst_size,
+					       vcpu->pending_reg & MMIO_REG_HIGH8);
+}
+
+/*
+ * The LAPIC or IOAPIC of an irqchip, if @gpa is theirs: does the access
+ * and finishes the instruction as mvm_mmio_complete() would.  Called with
+ * the pending_* fields filled in; runs with preemption off.
+ */
+static bool mmio_irqchip(struct mvm_vcpu *vcpu, u64 gpa, bool is_write,
+			 __le64 *data)
+{
+	struct mvm_vm *vm = vcpu->vm;
+	unsigned int len = vcpu->pending_len;
+	bool lapic;
+
+	if (!vcpu->lapic)
+		return false;
+	lapic = mvm_lapic_mmio_match(vcpu, gpa);
+	if (!lapic && !mvm_ioapic_mmio_match(vm, gpa))
+		return false;
+
+	if (is_write) {
+		if (lapic)
+			mvm_lapic_mmio_write(vcpu, gpa, data, len);
+		else
+			mvm_ioapic_mmio_write(vm, gpa, data, len);
+	} else {
+		*data = 0;
+		if (lapic)
+			mvm_lapic_mmio_read(vcpu, gpa, data, len);
+		else
+			mvm_ioapic_mmio_read(vm, gpa, data, len);
+		mmio_load_reg(vcpu, le64_to_cpu(*data));
+	}
+	vcpu->pending = MVM_PENDING_NONE;
+	vcpu->rip = vcpu->pending_rip;
+	return true;
+}
+
 int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write)
 {
 	struct minivmm_run *run = vcpu->run;
@@ -112,16 +166,10 @@ int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write)
 	    (!insn.has_imm && insn.reg >= MVM_NR_GPRS))
 		return mmio_emulation_error(vcpu, bytes, n);
 
-	run->exit_reason = MINIVMM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn.mem_size;
-	run->mmio.is_write = is_write;
-	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
 	data = 0;
 	if (is_write)
 		data = cpu_to_le64(mvm_insn_store_value(&insn, insn.has_imm ?
 					0 : vcpu->gprs[insn.reg]));
-	memcpy(run->mmio.data, &data, sizeof(run->mmio.data));
 
 	vcpu->pending = MVM_PENDING_MMIO;
 	vcpu->pending_len = insn.mem_size;
@@ -140,26 +188,26 @@ int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write)
 	/* Outside 64-bit code EIP wraps at 4 GiB. */
 	if (mode != MVM_INSN_MODE64)
 		vcpu->pending_rip &= 0xffffffff;
+
+	if (mmio_irqchip(vcpu, gpa, is_write, &data))
+		return MVM_RESUME;
+
+	run->exit_reason = MINIVMM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.mem_size;
+	run->mmio.is_write = is_write;
+	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
+	memcpy(run->mmio.data, &data, sizeof(run->mmio.data));
 	return MVM_USER;
 }
 
 void mvm_mmio_complete(struct mvm_vcpu *vcpu)
 {
-	unsigned int reg = vcpu->pending_reg & ~MMIO_REG_HIGH8;
 	__le64 *shared = (__le64 *)vcpu->run->mmio.data;
-	u64 data;
 
 	BUILD_BUG_ON(offsetof(struct minivmm_run, mmio.data) % 8);
 	vcpu->pending = MVM_PENDING_NONE;
-	if (vcpu->pending_dst_size && reg < MVM_NR_GPRS) {
-		/* Userspace may change the page at any time: read it once. */
-		data = le64_to_cpu(READ_ONCE(*shared));
-		vcpu->gprs[reg] =
-			mvm_insn_load_result(vcpu->gprs[reg], data,
-					     vcpu->pending_len,
-					     vcpu->pending_ext,
-					     vcpu->pending_dst_size,
-					     vcpu->pending_reg & MMIO_REG_HIGH8);
-	}
+	/* Userspace may change the page at any time: read it once. */
+	mmio_load_reg(vcpu, le64_to_cpu(READ_ONCE(*shared)));
 	vcpu->rip = vcpu->pending_rip;
 }

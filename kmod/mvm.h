@@ -133,6 +133,22 @@ struct mvm_io {
 	u64 next_rip;
 };
 
+/* Number of variable-range MTRRs (MSR_MTRRcap.VCNT). */
+#define MVM_MTRR_VAR		8
+/* Fixed-range MTRR MSRs: 64K_00000, 16K_80000/A0000, 4K_C0000..F8000. */
+#define MVM_MTRR_FIXED		11
+
+/* Guest MSRs whose state is neither in the VMCS/VMCB nor the LAPIC. */
+struct mvm_msr_state {
+	u64 mtrr_var[2 * MVM_MTRR_VAR];	/* PhysBase0, PhysMask0, ... */
+	u64 mtrr_fixed[MVM_MTRR_FIXED];
+	u64 misc_enable;		/* MSR_IA32_MISC_ENABLE */
+	u64 spec_ctrl;			/* kept, not loaded into hardware */
+	u64 tsc_adjust;			/* MSR_IA32_TSC_ADJUST */
+	u64 hwcr;			/* AMD MSR_K7_HWCR */
+	u64 tsc_aux;			/* MSR_TSC_AUX, for the backends */
+};
+
 struct mvm_vcpu {
 	struct mvm_vm *vm;
 	u32 id;
@@ -192,6 +208,7 @@ struct mvm_vcpu {
 	bool xcr0_loaded;		/* guest xcr0 is in XCR0 */
 	u64 xcr0;			/* guest XCR0 (default x87|SSE) */
 	u64 mtrr_def_type;		/* MSR_MTRRdefType */
+	struct mvm_msr_state msrs;	/* msr.c: MSRs kept in the core */
 };
 
 /* Paging state needed to walk the guest's page tables. */
@@ -244,7 +261,13 @@ struct mvm_backend_ops {
 	int (*vcpu_run)(struct mvm_vcpu *vcpu);
 
 	int (*get_sregs)(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs);
-	/* Validates: bad state gives -EINVAL or a FAIL_ENTRY exit. */
+	/*
+	 * Validates: bad state gives -EINVAL or a FAIL_ENTRY exit.  With an
+	 * in-kernel LAPIC the core has applied sregs->cr8 and ->apic_base
+	 * to it already (as a WRMSR would; get_sregs is overridden the same
+	 * way): the backend must accept every apic_base the LAPIC holds,
+	 * x2APIC mode (bit 10) included, and need not apply them again.
+	 */
 	int (*set_sregs)(struct mvm_vcpu *vcpu,
 			 const struct minivmm_sregs *sregs);
 	void (*get_paging)(struct mvm_vcpu *vcpu, struct mvm_paging *pg);

@@ -328,5 +328,7 @@ const struct mvm_backend_ops mvm_svm_ops = {
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
 	.inject_exception = svm_inject_exception,
+	.nmi_allowed = svm_nmi_allowed,
+	.events_reset = svm_events_reset,
 	.flush_tlb = svm_flush_tlb,
 };

@@ -50,6 +50,9 @@ enum svm_intercept_word {
 	SVM_NR_ICPT_WORDS = 15,
 };
 
+/* SVM_ICPT_CR bits */
+#define SVM_ICPT_CR8_WRITE	BIT(16 + 8)
+
 /* SVM_ICPT_MISC1 bits */
 #define SVM_I1_INTR		BIT(0)
 #define SVM_I1_NMI		BIT(1)
@@ -59,6 +62,7 @@ enum svm_intercept_word {
 #define SVM_I1_RDPMC		BIT(15)
 #define SVM_I1_CPUID		BIT(18)
 #define SVM_I1_RSM		BIT(19)
+#define SVM_I1_IRET		BIT(20)
 #define SVM_I1_INVD		BIT(22)
 #define SVM_I1_HLT		BIT(24)
 #define SVM_I1_INVLPGA		BIT(26)
@@ -129,6 +133,7 @@ enum svm_intercept_word {
 #define SVM_NPF_WALK		BIT_ULL(33)	/* guest page table walk */
 
 /* Exit codes */
+#define SVM_EXIT_CR8_WRITE	0x018
 #define SVM_EXIT_EXC_BASE	0x040
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_NMI		0x061
@@ -138,6 +143,7 @@ enum svm_intercept_word {
 #define SVM_EXIT_RDPMC		0x06f
 #define SVM_EXIT_CPUID		0x072
 #define SVM_EXIT_RSM		0x073
+#define SVM_EXIT_IRET		0x074
 #define SVM_EXIT_INVD		0x076
 #define SVM_EXIT_HLT		0x078
 #define SVM_EXIT_INVLPGA	0x07a
@@ -245,6 +251,17 @@ struct svm_exception {
 	u32 error_code;
 };
 
+/*
+ * NMI blocking.  Without vNMI the CPU does not track it for the guest:
+ * after injecting an NMI the backend intercepts IRET, and once that IRET
+ * has executed (rip moved past it by the next exit) NMIs are unblocked.
+ */
+struct svm_nmi {
+	bool masked;		/* an injected NMI's handler has not returned */
+	bool iret_seen;		/* its IRET was intercepted, not yet retired */
+	u64 iret_rip;		/* rip of that IRET */
+};
+
 /* Per-vCPU backend state (vcpu->arch). */
 struct svm_vcpu {
 	struct vmcb *vmcb;
@@ -260,6 +277,9 @@ struct svm_vcpu {
 	u32 guest_pkru;		/* 0 at reset */
 	u32 host_pkru;
 	struct svm_exception exc;
+	struct svm_nmi nmi;
+	bool triple_fault;	/* exception while delivering #DF: shutdown */
+	u8 v_tpr;		/* V_TPR loaded at entry (in-kernel irqchip) */
 };
 
 static inline struct svm_vcpu *to_svm(struct mvm_vcpu *vcpu)
@@ -290,6 +310,8 @@ int svm_get_msr(struct mvm_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct mvm_vcpu *vcpu, u32 index, u64 data);
 void svm_inject_exception(struct mvm_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code);
+bool svm_nmi_allowed(struct mvm_vcpu *vcpu);
+void svm_events_reset(struct mvm_vcpu *vcpu);
 
 /* svm_run.c */
 int svm_vcpu_run(struct mvm_vcpu *vcpu);

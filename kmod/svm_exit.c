@@ -45,6 +45,37 @@ static bool svm_is_prefix(u8 byte, bool mode64)
 	}
 }
 
+/* The linear address of rip (CS base, 32-bit wrap outside 64-bit mode). */
+static u64 svm_rip_linear(struct mvm_vcpu *vcpu)
+{
+	struct vmcb_save *st = &to_svm(vcpu)->vmcb->save;
+
+	if (svm_long_mode(st))
+		return vcpu->rip;
+	return (u32)(st->cs.base + vcpu->rip);
+}
+
+/*
+ * Reads up to 15 bytes (the architectural maximum length) of the
+ * instruction at rip into @bytes; returns how many, or -EFAULT.  The
+ * page after rip's may be unmapped: it is read only if mapped.
+ */
+static int svm_insn_read(struct mvm_vcpu *vcpu, u8 *bytes)
+{
+	bool mode64 = svm_long_mode(&to_svm(vcpu)->vmcb->save);
+	u64 ip = svm_rip_linear(vcpu);
+	unsigned int n;
+	u64 more;
+
+	n = min_t(u64, 15, PAGE_SIZE - offset_in_page(ip));
+	if (mvm_read_guest_virt(vcpu, ip, bytes, n))
+		return -EFAULT;
+	more = mode64 ? ip + n : (u32)(ip + n);
+	if (n < 15 && !mvm_read_guest_virt(vcpu, more, bytes + n, 15 - n))
+		n = 15;
+	return n;
+}
+
 /*
  * The rip after the intercepted instruction whose opcode is @op.  With
  * NRIP save the CPU reports it.  Without (QEMU TCG), the instruction at
@@ -57,25 +88,27 @@ static int svm_next_rip(struct mvm_vcpu *vcpu, const u8 *op,
 			unsigned int op_len, u64 *next_rip)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
-	struct vmcb_save *st = &vmcb->save;
-	bool mode64 = svm_long_mode(st);
-	u64 ip = mode64 ? vcpu->rip : (u32)(st->cs.base + vcpu->rip);
-	unsigned int n, i;
-	u8 bytes[15];		/* the architectural maximum length */
-	u64 more;
+	bool mode64 = svm_long_mode(&vmcb->save);
+	u8 bytes[15];
+	int i, n;
 
 	if (svm_features & SVM_FEAT_NRIPS) {
 		*next_rip = vmcb->ctl.next_rip;
 		return 0;
 	}
-	/* The page after rip's may be unmapped: read it only if mapped. */
-	n = min_t(u64, sizeof(bytes), PAGE_SIZE - offset_in_page(ip));
-	if (mvm_read_guest_virt(vcpu, ip, bytes, n))
-		return -EFAULT;
-	more = mode64 ? ip + n : (u32)(ip + n);
-	if (n < sizeof(bytes) &&
-	    !mvm_read_guest_virt(vcpu, more, bytes + n, sizeof(bytes) - n))
-		n = sizeof(bytes);
+	/*
+	 * Nearly every instruction comes without prefixes: reading just the
+	 * opcode's bytes settles those (no opcode here begins with a prefix
+	 * byte) and never touches the next page.
+	 */
+	if (!mvm_read_guest_virt(vcpu, svm_rip_linear(vcpu), bytes, op_len) &&
+	    !memcmp(bytes, op, op_len)) {
+		*next_rip = vcpu->rip + op_len;
+		return 0;
+	}
+	n = svm_insn_read(vcpu, bytes);
+	if (n < 0)
+		return n;
 	i = 0;
 	while (i < n && svm_is_prefix(bytes[i], mode64))
 		i++;
@@ -85,7 +118,10 @@ static int svm_next_rip(struct mvm_vcpu *vcpu, const u8 *op,
 	return 0;
 }
 
-/* Move rip past the intercepted instruction, or report why not. */
+/*
+ * Move rip past the intercepted instruction, or report why not.  Its
+ * completion ends an STI/MOV SS shadow (sti; hlt must wake up).
+ */
 static int svm_skip(struct mvm_vcpu *vcpu, const u8 *op, unsigned int op_len)
 {
 	u64 next_rip;
@@ -94,6 +130,7 @@ static int svm_skip(struct mvm_vcpu *vcpu, const u8 *op, unsigned int op_len)
 		return svm_internal_error(vcpu,
 					  MINIVMM_INTERNAL_ERROR_EMULATION);
 	vcpu->rip = next_rip;
+	to_svm(vcpu)->vmcb->ctl.int_state &= ~SVM_INT_SHADOW;
 	return MVM_RESUME;
 }
 
@@ -275,12 +312,68 @@ static int svm_exit_npf(struct mvm_vcpu *vcpu)
 	return mvm_mmio_exit(vcpu, gpa, err & SVM_NPF_WRITE);
 }
 
-static int svm_exit_vintr(struct mvm_vcpu *vcpu)
+/*
+ * MOV to CR8, intercepted while the in-kernel LAPIC's TPR is above zero
+ * (svm_tpr_load()): lowering it may unmask an interrupt that is due, and
+ * V_TPR alone would not exit for that.  Without decode assists the
+ * instruction is decoded here: prefixes, 0f 22 /r, CR8 by REX.R or the
+ * LOCK alias, the source GPR by ModRM.rm and REX.B.
+ */
+static int svm_exit_cr8_write(struct mvm_vcpu *vcpu)
 {
-	/* svm_events_inject() clears V_IRQ and the intercept next time. */
-	if (vcpu->irq_window_requested && vcpu->pending_irq < 0) {
-		vcpu->run->exit_reason = MINIVMM_EXIT_IRQ_WINDOW_OPEN;
-		return MVM_USER;
+	struct svm_vcpu *s = to_svm(vcpu);
+	struct vmcb *vmcb = s->vmcb;
+	bool mode64 = svm_long_mode(&vmcb->save);
+	bool lock = false;
+	u8 bytes[15], rex = 0, modrm;
+	unsigned int cr, gpr;
+	int i, n;
+	u64 val;
+
+	n = svm_insn_read(vcpu, bytes);
+	if (n < 0)
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_EMULATION);
+	for (i = 0; i < n && svm_is_prefix(bytes[i], mode64); i++) {
+		if (bytes[i] == 0xf0)
+			lock = true;
+		/* REX counts only as the last prefix. */
+		rex = (mode64 && (bytes[i] & 0xf0) == 0x40) ? bytes[i] : 0;
+	}
+	if (i + 3 > n || bytes[i] != 0x0f || bytes[i + 1] != 0x22)
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_EMULATION);
+	modrm = bytes[i + 2];
+	cr = ((modrm >> 3) & 7) | ((rex & 4) || lock ? 8 : 0);
+	gpr = (modrm & 7) | (rex & 1 ? 8 : 0);
+	if (cr != 8)
+		return svm_internal_error(vcpu,
+					  MINIVMM_INTERNAL_ERROR_EMULATION);
+	val = mode64 ? vcpu->gprs[gpr] : (u32)vcpu->gprs[gpr];
+	if (vmcb->save.cpl || (val & ~0xfull)) {
+		svm_inject_exception(vcpu, SVM_GP, true, 0);
+		return MVM_RESUME;
+	}
+	vmcb->ctl.int_ctl = (vmcb->ctl.int_ctl & ~SVM_INT_V_TPR_MASK) | val;
+	s->v_tpr = val;
+	mvm_irq_set_cr8(vcpu, val);
+	vcpu->rip += i + 3;
+	vmcb->ctl.int_state &= ~SVM_INT_SHADOW;
+	return MVM_RESUME;
+}
+
+/*
+ * The IRET of the handler of an injected NMI is about to run: let it run
+ * without the intercept; svm_nmi_iret_check() unblocks NMIs once it has.
+ */
+static int svm_exit_iret(struct mvm_vcpu *vcpu)
+{
+	struct svm_vcpu *s = to_svm(vcpu);
+
+	s->vmcb->ctl.intercepts[SVM_ICPT_MISC1] &= ~SVM_I1_IRET;
+	if (s->nmi.masked) {
+		s->nmi.iret_seen = true;
+		s->nmi.iret_rip = vcpu->rip;
 	}
 	return MVM_RESUME;
 }
@@ -305,7 +398,12 @@ int svm_handle_exit(struct mvm_vcpu *vcpu)
 		asm volatile("int $0x12");
 		return MVM_RESUME;
 	case SVM_EXIT_VINTR:
-		return svm_exit_vintr(vcpu);
+		/* svm_events_inject() clears V_IRQ and the intercept. */
+		return mvm_irq_window_exit(vcpu);
+	case SVM_EXIT_IRET:
+		return svm_exit_iret(vcpu);
+	case SVM_EXIT_CR8_WRITE:
+		return svm_exit_cr8_write(vcpu);
 	case SVM_EXIT_CPUID:
 		if (svm_skip(vcpu, op_cpuid, sizeof(op_cpuid)) != MVM_RESUME)
 			return MVM_USER;
@@ -314,8 +412,7 @@ int svm_handle_exit(struct mvm_vcpu *vcpu)
 	case SVM_EXIT_HLT:
 		if (svm_skip(vcpu, op_hlt, sizeof(op_hlt)) != MVM_RESUME)
 			return MVM_USER;
-		run->exit_reason = MINIVMM_EXIT_HLT;
-		return MVM_USER;
+		return mvm_vcpu_halt(vcpu);
 	case SVM_EXIT_IOIO:
 		return svm_exit_io(vcpu);
 	case SVM_EXIT_MSR:

@@ -152,7 +152,7 @@ int svm_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sr)
 	sr->cr2 = st->cr2;
 	sr->cr3 = st->cr3;
 	sr->cr4 = st->cr4;
-	sr->cr8 = s->vmcb->ctl.int_ctl & 0xf;
+	sr->cr8 = svm_get_cr8(vcpu);
 	sr->efer = st->efer & ~EFER_SVME;
 	sr->apic_base = s->apic_base;
 	return 0;
@@ -281,12 +281,17 @@ int svm_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sr)
 	st->efer = sr->efer | EFER_SVME;
 	s->vmcb->ctl.int_ctl = (s->vmcb->ctl.int_ctl & ~SVM_INT_V_TPR_MASK) |
 			       (u32)sr->cr8;
+	/* With the in-kernel LAPIC, V_TPR is reloaded from its TPR. */
+	if (vcpu->lapic)
+		mvm_irq_set_cr8(vcpu, sr->cr8);
 	s->apic_base = sr->apic_base;
 	return 0;
 }
 
 u8 svm_get_cr8(struct mvm_vcpu *vcpu)
 {
+	if (vcpu->lapic)
+		return mvm_irq_get_cr8(vcpu);
 	/* With V_INTR_MASKING the guest's CR8 lives in V_TPR. */
 	return to_svm(vcpu)->vmcb->ctl.int_ctl & 0xf;
 }
@@ -485,25 +490,76 @@ int svm_set_msr(struct mvm_vcpu *vcpu, u32 index, u64 data)
 	return 0;
 }
 
+/* Exceptions that make a second one during their delivery a #DF. */
+static bool svm_exc_contributory(u8 vector)
+{
+	return vector == 0 || (vector >= 10 && vector <= 13);
+}
+
 /*
  * Queue an exception for the next entry.  A second one before that entry
- * (an exception while delivering one) becomes a double fault, a third a
- * triple fault, which the guest sees as a shutdown.
+ * is combined as the CPU would (SDM vol. 3, table 6-5): contributory on
+ * contributory, or a contributory or page fault on a page fault, is a
+ * double fault; anything on a double fault shuts the CPU down; otherwise
+ * the second replaces the first, which the guest raises again when it
+ * re-executes the instruction.
  */
 void svm_inject_exception(struct mvm_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code)
 {
-	struct svm_exception *exc = &to_svm(vcpu)->exc;
+	struct svm_vcpu *s = to_svm(vcpu);
+	struct svm_exception *exc = &s->exc;
 
 	if (exc->pending) {
-		if (exc->vector == 8)
-			return;		/* keep the #DF; the guest is lost */
-		vector = 8;
-		has_error = true;
-		error_code = 0;
+		u8 first = exc->vector;
+
+		if (first == 8) {
+			exc->pending = false;
+			s->triple_fault = true;
+			return;
+		}
+		if ((svm_exc_contributory(first) &&
+		     svm_exc_contributory(vector)) ||
+		    (first == 14 &&
+		     (vector == 14 || svm_exc_contributory(vector)))) {
+			vector = 8;
+			has_error = true;
+			error_code = 0;
+		}
 	}
 	exc->pending = true;
 	exc->vector = vector;
 	exc->has_error = has_error;
 	exc->error_code = error_code;
+}
+
+bool svm_nmi_allowed(struct mvm_vcpu *vcpu)
+{
+	struct svm_vcpu *s = to_svm(vcpu);
+
+	if (s->nmi.masked || (s->reinject & SVM_EV_VALID) || s->exc.pending)
+		return false;
+	/* svm_vcpu_run() drops the shadow when the core moved rip. */
+	return vcpu->rip != s->exit_rip ||
+	       !(s->vmcb->ctl.int_state & SVM_INT_SHADOW);
+}
+
+/* INIT: nothing queued, nothing blocked, no window. */
+void svm_events_reset(struct mvm_vcpu *vcpu)
+{
+	struct svm_vcpu *s = to_svm(vcpu);
+	struct vmcb_control *c = &s->vmcb->ctl;
+
+	s->reinject = 0;
+	s->reinject_err = 0;
+	s->exc.pending = false;
+	s->triple_fault = false;
+	s->nmi.masked = false;
+	s->nmi.iret_seen = false;
+	c->event_inj = 0;
+	c->event_inj_err = 0;
+	c->int_state &= ~SVM_INT_SHADOW;
+	c->int_ctl &= ~(SVM_INT_V_IRQ | SVM_INT_V_IGN_TPR |
+			(0xfu << SVM_INT_V_PRIO_SHIFT));
+	c->intercepts[SVM_ICPT_MISC1] &= ~(SVM_I1_VINTR | SVM_I1_IRET);
 }

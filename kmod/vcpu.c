@@ -9,6 +9,10 @@
  * requester sets a bit, issues a full barrier and reads mode; the vCPU
  * stores mode, issues a full barrier and reads the requests (see
  * mvm_vcpu_prepare_entry() and mvm_vcpu_kick()).
+ *
+ * With an in-kernel irqchip the run loop also handles INIT and SIPI and
+ * sleeps on vcpu->wq while the vCPU is halted or waits for a SIPI
+ * (mvm_vcpu_mp_prepare()); irq.c wakes it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,9 +25,13 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <asm/fpu/api.h>
+#include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 
 #include "mvm.h"
+#include "lapic.h"
 
 static inline struct mvm_vcpu *mvm_pn_to_vcpu(struct preempt_notifier *pn)
 {
@@ -94,19 +102,37 @@ void mvm_vcpu_kick(struct mvm_vcpu *vcpu)
 	put_cpu();
 }
 
+/* INIT and SIPI change the vCPU's whole state: the run loop's job. */
+#define MVM_REQ_MP_MASK		(BIT(MVM_REQ_INIT) | BIT(MVM_REQ_SIPI))
+
 bool mvm_vcpu_prepare_entry(struct mvm_vcpu *vcpu)
 {
 	lockdep_assert_irqs_disabled();
 
-	/* Pairs with smp_mb__after_atomic() after setting a request. */
+	/* Pairs with the barrier in mvm_vcpu_wake() and mvm_vcpu_kick(). */
 	smp_store_mb(vcpu->mode, MVM_IN_GUEST);
 
-	if (signal_pending(current) || need_resched()) {
+	if (signal_pending(current) || need_resched() ||
+	    (READ_ONCE(vcpu->requests) & MVM_REQ_MP_MASK)) {
 		WRITE_ONCE(vcpu->mode, MVM_OUTSIDE_GUEST);
 		return false;
 	}
 	if (test_and_clear_bit(MVM_REQ_TLB_FLUSH, &vcpu->requests))
 		mvm_ops->flush_tlb(vcpu);
+	/*
+	 * The backend evaluates mvm_irq_peek()/mvm_nmi_peek() after this,
+	 * with mode already IN_GUEST: an event set later kicks the vCPU.
+	 */
+	clear_bit(MVM_REQ_EVENT, &vcpu->requests);
+	/*
+	 * The guest FPU state is current's fpstate since mvm_fpu_load();
+	 * a context switch (HLT sleeps, cond_resched()) or a softirq's
+	 * kernel_fpu_begin() since then may have left other state in the
+	 * registers and set TIF_NEED_FPU_LOAD: load the guest's back now,
+	 * with interrupts off so that nothing can take them again.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	mvm_xcr0_load_guest(vcpu);
 	return true;
 }
@@ -159,7 +185,182 @@ static void mvm_vcpu_fill_run(struct mvm_vcpu *vcpu)
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = vcpu->pending_irq < 0 &&
 					     mvm_ops->interrupt_allowed(vcpu);
-	run->cr8 = mvm_ops->get_cr8(vcpu);
+	run->cr8 = mvm_irq_get_cr8(vcpu);
+}
+
+/* EDX after RESET/INIT: the processor signature, CPUID.1:EAX. */
+static u32 mvm_vcpu_reset_edx(const struct mvm_vcpu *vcpu)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		if (vcpu->cpuid[i].function == 1)
+			return vcpu->cpuid[i].eax;
+	}
+	return 0x600;
+}
+
+static void mvm_seg_real(struct minivmm_segment *seg, u16 sel, u8 type)
+{
+	*seg = (struct minivmm_segment) {
+		.base = (u64)sel << 4,
+		.limit = 0xffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.s = 1,
+	};
+}
+
+/*
+ * The register state of INIT (SDM vol. 3A, table 10-1): real mode with
+ * CS at @cs_sel:@cs_base and IP @rip, everything else at its reset value.
+ * Model-specific registers, XCR0 and the FPU are not touched by INIT.
+ */
+static int mvm_vcpu_load_init_state(struct mvm_vcpu *vcpu, u16 cs_sel,
+				    u64 cs_base, u64 rip)
+{
+	struct minivmm_sregs *s;
+	int r;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	r = mvm_ops->get_sregs(vcpu, s);
+	if (r)
+		goto free;
+	/* apic_base is kept: the LAPIC (and its BSP bit) survives INIT. */
+	if (vcpu->lapic && mvm_lapic_msr_read(vcpu, MSR_IA32_APICBASE,
+					      &s->apic_base, &r) && r)
+		goto free;
+	mvm_seg_real(&s->cs, cs_sel, 0xb);
+	s->cs.base = cs_base;
+	mvm_seg_real(&s->ds, 0, 0x3);
+	mvm_seg_real(&s->es, 0, 0x3);
+	mvm_seg_real(&s->fs, 0, 0x3);
+	mvm_seg_real(&s->gs, 0, 0x3);
+	mvm_seg_real(&s->ss, 0, 0x3);
+	mvm_seg_real(&s->tr, 0, 0xb);
+	s->tr.s = 0;
+	mvm_seg_real(&s->ldt, 0, 0x2);
+	s->ldt.s = 0;
+	s->gdt = (struct minivmm_dtable) { .limit = 0xffff };
+	s->idt = (struct minivmm_dtable) { .limit = 0xffff };
+	s->cr0 = X86_CR0_CD | X86_CR0_NW | X86_CR0_ET;
+	s->cr2 = 0;
+	s->cr3 = 0;
+	s->cr4 = 0;
+	s->cr8 = 0;
+	s->efer = 0;
+	memset(s->reserved, 0, sizeof(s->reserved));
+	r = mvm_sregs_validate(s);
+	if (!r)
+		r = mvm_ops->set_sregs(vcpu, s);
+	if (r)
+		goto free;
+
+	memset(vcpu->gprs, 0, sizeof(vcpu->gprs));
+	vcpu->gprs[MVM_RDX] = mvm_vcpu_reset_edx(vcpu);
+	vcpu->rip = rip;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	vcpu->pending = MVM_PENDING_NONE;
+free:
+	kfree(s);
+	return r;
+}
+
+/*
+ * INIT: the LAPIC and the backend's event state are reset.  An AP then
+ * waits for a SIPI; the BSP restarts at the reset vector, as on hardware.
+ */
+static int mvm_vcpu_do_init(struct mvm_vcpu *vcpu)
+{
+	mvm_lapic_reset(vcpu, true);
+	if (mvm_ops->events_reset)
+		mvm_ops->events_reset(vcpu);
+	atomic_set(&vcpu->nmi_pending, 0);
+	if (vcpu->id) {
+		WRITE_ONCE(vcpu->mp_state, MINIVMM_MP_STATE_INIT_RECEIVED);
+		return 0;
+	}
+	WRITE_ONCE(vcpu->mp_state, MINIVMM_MP_STATE_RUNNABLE);
+	return mvm_vcpu_load_init_state(vcpu, 0xf000, 0xffff0000, 0xfff0);
+}
+
+/* SIPI: only a vCPU waiting for one starts, at vector:0 in real mode. */
+static int mvm_vcpu_do_sipi(struct mvm_vcpu *vcpu)
+{
+	u8 vector = READ_ONCE(vcpu->sipi_vector);
+	int r;
+
+	if (READ_ONCE(vcpu->mp_state) != MINIVMM_MP_STATE_INIT_RECEIVED)
+		return 0;
+	r = mvm_vcpu_load_init_state(vcpu, (u16)vector << 8,
+				     (u64)vector << 12, 0);
+	if (!r)
+		WRITE_ONCE(vcpu->mp_state, MINIVMM_MP_STATE_RUNNABLE);
+	return r;
+}
+
+/* An interrupt or NMI ends HLT (a masked interrupt does not). */
+static bool mvm_vcpu_irq_due(struct mvm_vcpu *vcpu)
+{
+	if (atomic_read(&vcpu->nmi_pending) > 0)
+		return true;
+	return (vcpu->rflags & X86_EFLAGS_IF) && mvm_lapic_pending(vcpu) >= 0;
+}
+
+static bool mvm_vcpu_halt_done(struct mvm_vcpu *vcpu)
+{
+	return (READ_ONCE(vcpu->requests) & MVM_REQ_MP_MASK) ||
+	       mvm_vcpu_irq_due(vcpu);
+}
+
+static bool mvm_vcpu_sipi_due(struct mvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->requests) & MVM_REQ_MP_MASK;
+}
+
+/*
+ * With an irqchip, before each entry (preemption on): INIT and SIPI, and
+ * sleeping while halted or waiting for a SIPI.  Returns 0 when the vCPU
+ * may enter, -EINTR for a signal (mp_state unchanged), or an error from
+ * loading the INIT state.  The preempt notifiers put and load the vCPU
+ * around the sleeps.
+ */
+static int mvm_vcpu_mp_prepare(struct mvm_vcpu *vcpu)
+{
+	int r = 0;
+
+	for (;;) {
+		if (test_and_clear_bit(MVM_REQ_INIT, &vcpu->requests))
+			r = mvm_vcpu_do_init(vcpu);
+		if (!r && test_and_clear_bit(MVM_REQ_SIPI, &vcpu->requests))
+			r = mvm_vcpu_do_sipi(vcpu);
+		if (r) {
+			pr_err_ratelimited("vcpu %u: cannot load the INIT/SIPI register state (%d)\n",
+					   vcpu->id, r);
+			return r;
+		}
+
+		switch (READ_ONCE(vcpu->mp_state)) {
+		case MINIVMM_MP_STATE_INIT_RECEIVED:
+			if (wait_event_interruptible(vcpu->wq,
+						     mvm_vcpu_sipi_due(vcpu)))
+				return -EINTR;
+			break;
+		case MINIVMM_MP_STATE_HALTED:
+			if (wait_event_interruptible(vcpu->wq,
+						     mvm_vcpu_halt_done(vcpu)))
+				return -EINTR;
+			if (mvm_vcpu_irq_due(vcpu))
+				WRITE_ONCE(vcpu->mp_state,
+					   MINIVMM_MP_STATE_RUNNABLE);
+			break;
+		default:
+			return 0;
+		}
+	}
 }
 
 static long mvm_vcpu_run(struct mvm_vcpu *vcpu)
@@ -175,7 +376,9 @@ static long mvm_vcpu_run(struct mvm_vcpu *vcpu)
 			return -EINVAL;
 	}
 	immediate_exit = READ_ONCE(run->immediate_exit);
-	vcpu->irq_window_requested = READ_ONCE(run->request_interrupt_window);
+	/* With an irqchip there is nothing userspace could inject. */
+	vcpu->irq_window_requested = READ_ONCE(run->request_interrupt_window) &&
+				     !vcpu->lapic;
 
 	mvm_vcpu_load(vcpu);
 	mvm_fpu_load(vcpu);
@@ -200,6 +403,14 @@ static long mvm_vcpu_run(struct mvm_vcpu *vcpu)
 		}
 		/* The preempt notifiers put and load the vCPU around this. */
 		cond_resched();
+
+		if (vcpu->lapic) {
+			r = mvm_vcpu_mp_prepare(vcpu);
+			if (r == -EINTR)
+				run->exit_reason = MINIVMM_EXIT_INTR;
+			if (r)
+				break;
+		}
 
 		preempt_disable();
 		r = mvm_ops->vcpu_run(vcpu);
@@ -300,6 +511,7 @@ static bool mvm_dtable_ok(const struct minivmm_dtable *d)
 static long mvm_vcpu_get_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
 {
 	struct minivmm_sregs *sregs;
+	int rr;
 	long r;
 
 	sregs = kzalloc(sizeof(*sregs), GFP_KERNEL);
@@ -307,11 +519,42 @@ static long mvm_vcpu_get_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
 		return -ENOMEM;
 	mvm_vcpu_load(vcpu);
 	r = mvm_ops->get_sregs(vcpu, sregs);
+	if (!r && vcpu->lapic) {
+		/* The LAPIC holds the truth for both. */
+		sregs->cr8 = mvm_lapic_get_cr8(vcpu);
+		mvm_lapic_msr_read(vcpu, MSR_IA32_APICBASE, &sregs->apic_base,
+				   &rr);
+	}
 	mvm_vcpu_put(vcpu);
 	if (!r && copy_to_user(uaddr, sregs, sizeof(*sregs)))
 		r = -EFAULT;
 	kfree(sregs);
 	return r;
+}
+
+/*
+ * SET_SREGS with an irqchip: CR8 is the LAPIC's TPR and apic_base its
+ * MSR, changed as a WRMSR would (a value WRMSR refuses gives EINVAL).
+ * ops->set_sregs() then sees the values the LAPIC already holds.
+ */
+static int mvm_vcpu_set_sregs_lapic(struct mvm_vcpu *vcpu,
+				    const struct minivmm_sregs *sregs)
+{
+	u64 cur;
+	int r;
+
+	if (!vcpu->lapic)
+		return 0;
+	if (sregs->cr8 > 15)
+		return -EINVAL;
+	if (!mvm_lapic_msr_read(vcpu, MSR_IA32_APICBASE, &cur, &r) || r)
+		return -EINVAL;
+	if (sregs->apic_base != cur &&
+	    (!mvm_lapic_msr_write(vcpu, MSR_IA32_APICBASE, sregs->apic_base,
+				  &r) || r))
+		return -EINVAL;
+	mvm_lapic_set_cr8(vcpu, sregs->cr8);
+	return 0;
 }
 
 static long mvm_vcpu_set_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
@@ -341,7 +584,9 @@ static long mvm_vcpu_set_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
 		goto free;
 
 	mvm_vcpu_load(vcpu);
-	r = mvm_ops->set_sregs(vcpu, sregs);
+	r = mvm_vcpu_set_sregs_lapic(vcpu, sregs);
+	if (!r)
+		r = mvm_ops->set_sregs(vcpu, sregs);
 	mvm_vcpu_put(vcpu);
 free:
 	kfree(sregs);
@@ -352,6 +597,9 @@ static long mvm_vcpu_interrupt(struct mvm_vcpu *vcpu, void __user *uaddr)
 {
 	struct minivmm_interrupt irq;
 
+	/* The LAPIC is the only interrupt source with an irqchip. */
+	if (vcpu->lapic)
+		return -ENXIO;
 	if (copy_from_user(&irq, uaddr, sizeof(irq)))
 		return -EFAULT;
 	if (irq.pad || irq.vector < 32 || irq.vector > 255)
@@ -359,6 +607,40 @@ static long mvm_vcpu_interrupt(struct mvm_vcpu *vcpu, void __user *uaddr)
 	if (vcpu->pending_irq >= 0)
 		return -EBUSY;
 	vcpu->pending_irq = irq.vector;
+	return 0;
+}
+
+static long mvm_vcpu_get_mp_state(struct mvm_vcpu *vcpu, void __user *uaddr)
+{
+	struct minivmm_mp_state mp = { 0 };
+
+	if (!vcpu->lapic)
+		return -ENXIO;
+	mp.mp_state = READ_ONCE(vcpu->mp_state);
+	if (copy_to_user(uaddr, &mp, sizeof(mp)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * RUNNABLE runs the vCPU from its registers as they are (e.g. an AP the
+ * VMM starts itself); INIT_RECEIVED makes it wait for a SIPI.  HALTED is
+ * refused: a HLT is the guest's to execute.
+ */
+static long mvm_vcpu_set_mp_state(struct mvm_vcpu *vcpu, void __user *uaddr)
+{
+	struct minivmm_mp_state mp;
+
+	if (!vcpu->lapic)
+		return -ENXIO;
+	if (copy_from_user(&mp, uaddr, sizeof(mp)))
+		return -EFAULT;
+	if (mp.pad)
+		return -EINVAL;
+	if (mp.mp_state != MINIVMM_MP_STATE_RUNNABLE &&
+	    mp.mp_state != MINIVMM_MP_STATE_INIT_RECEIVED)
+		return -EINVAL;
+	WRITE_ONCE(vcpu->mp_state, mp.mp_state);
 	return 0;
 }
 
@@ -424,6 +706,12 @@ static long mvm_vcpu_ioctl(struct file *filp, unsigned int cmd,
 		break;
 	case MINIVMM_INTERRUPT:
 		r = mvm_vcpu_interrupt(vcpu, uarg);
+		break;
+	case MINIVMM_GET_MP_STATE:
+		r = mvm_vcpu_get_mp_state(vcpu, uarg);
+		break;
+	case MINIVMM_SET_MP_STATE:
+		r = mvm_vcpu_set_mp_state(vcpu, uarg);
 		break;
 	default:
 		r = -ENOTTY;
@@ -493,6 +781,15 @@ static const struct file_operations mvm_vcpu_fops = {
 	.llseek = noop_llseek,
 };
 
+/* Stops the LAPIC timer: nothing may wake the vCPU after this. */
+static void mvm_vcpu_free_lapic(struct mvm_vcpu *vcpu)
+{
+	if (!vcpu->lapic)
+		return;
+	mvm_lapic_free(vcpu);
+	vcpu->lapic = NULL;
+}
+
 /* Frees what mvm_vcpu_alloc() set up before the backend's part. */
 static void mvm_vcpu_free_core(struct mvm_vcpu *vcpu)
 {
@@ -507,6 +804,7 @@ static void mvm_vcpu_free_core(struct mvm_vcpu *vcpu)
 
 void mvm_vcpu_destroy(struct mvm_vcpu *vcpu)
 {
+	mvm_vcpu_free_lapic(vcpu);
 	mvm_ops->vcpu_free(vcpu);
 	mvm_vcpu_free_core(vcpu);
 }
@@ -527,6 +825,7 @@ static struct mvm_vcpu *mvm_vcpu_alloc(struct mvm_vm *vm, u32 id)
 	vcpu->rflags = X86_EFLAGS_FIXED;
 	mvm_msr_vcpu_init(vcpu);
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
 	preempt_notifier_init(&vcpu->preempt_notifier, &mvm_preempt_ops);
 
 	r = -ENOMEM;
@@ -544,7 +843,21 @@ static struct mvm_vcpu *mvm_vcpu_alloc(struct mvm_vm *vm, u32 id)
 	r = mvm_ops->vcpu_create(vcpu);
 	if (r)
 		goto free_core;
+
+	/* vm->lock is held: the irqchip cannot appear meanwhile. */
+	if (mvm_irqchip_in_kernel(vm)) {
+		r = mvm_lapic_create(vcpu);
+		if (r)
+			goto free_arch;
+		mvm_lapic_reset(vcpu, false);
+		/* Power-on: the BSP runs, the APs wait for INIT/SIPI. */
+		vcpu->mp_state = id ? MINIVMM_MP_STATE_INIT_RECEIVED :
+				      MINIVMM_MP_STATE_RUNNABLE;
+	}
 	return vcpu;
+
+free_arch:
+	mvm_ops->vcpu_free(vcpu);
 
 free_core:
 	mvm_vcpu_free_core(vcpu);
@@ -583,7 +896,8 @@ int mvm_vcpu_create_fd(struct mvm_vm *vm, u32 id)
 		goto unlock;
 	}
 
-	vm->vcpus[id] = vcpu;
+	/* Lockless readers (IPI and MSI delivery) see it initialized. */
+	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
 	mutex_unlock(&vm->lock);
 

@@ -6,6 +6,10 @@
  * the VM fd holds one reference and each vCPU file holds one (a mapping
  * holds its vCPU file).  The last reference frees the vCPUs, the memory
  * slots, the guest-physical table and the backend state.
+ *
+ * MINIVMM_CREATE_IRQCHIP adds the IOAPIC (ioapic.c); each vCPU created
+ * afterwards gets a LAPIC (lapic.c).  Device interrupts then come in with
+ * MINIVMM_IRQ_LINE and MINIVMM_SIGNAL_MSI.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,6 +21,11 @@
 #include <linux/uaccess.h>
 
 #include "mvm.h"
+#include "lapic.h"
+
+/* MSI addresses: the LAPIC window, 0xfee00000-0xfeefffff. */
+#define MVM_MSI_ADDR_MASK	0xfffffffffff00000ULL
+#define MVM_MSI_ADDR_BASE	0xfee00000ULL
 
 static void mvm_vm_destroy(struct mvm_vm *vm)
 {
@@ -27,6 +36,9 @@ static void mvm_vm_destroy(struct mvm_vm *vm)
 		if (vm->vcpus[i])
 			mvm_vcpu_destroy(vm->vcpus[i]);
 	}
+	/* After the LAPICs: their EOIs and timers no longer reach it. */
+	if (vm->ioapic)
+		mvm_ioapic_free(vm);
 	mvm_vm_free_slots(vm);
 	mvm_ops->vm_destroy(vm);
 	mvm_gpt_free(&vm->gpt);
@@ -44,6 +56,55 @@ static int mvm_vm_release(struct inode *inode, struct file *filp)
 {
 	mvm_vm_put(filp->private_data);
 	return 0;
+}
+
+/* Only before the first vCPU: every vCPU must get a LAPIC. */
+static long mvm_vm_create_irqchip(struct mvm_vm *vm, void __user *uarg)
+{
+	struct minivmm_create_irqchip ci;
+	long r;
+
+	if (copy_from_user(&ci, uarg, sizeof(ci)))
+		return -EFAULT;
+	if (ci.flags || ci.pad)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	if (vm->ioapic)
+		r = -EEXIST;
+	else if (vm->nr_vcpus)
+		r = -EBUSY;
+	else
+		r = mvm_ioapic_create(vm);
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+static long mvm_vm_irq_line(struct mvm_vm *vm, void __user *uarg)
+{
+	struct minivmm_irq_line line;
+
+	if (copy_from_user(&line, uarg, sizeof(line)))
+		return -EFAULT;
+	if (!mvm_irqchip_in_kernel(vm))
+		return -ENXIO;
+	return mvm_ioapic_set_irq(vm, line.gsi, line.level);
+}
+
+/* Returns how many vCPUs the message reached. */
+static long mvm_vm_signal_msi(struct mvm_vm *vm, void __user *uarg)
+{
+	struct minivmm_msi msi;
+
+	if (copy_from_user(&msi, uarg, sizeof(msi)))
+		return -EFAULT;
+	if (msi.flags || msi.pad)
+		return -EINVAL;
+	if (!mvm_irqchip_in_kernel(vm))
+		return -ENXIO;
+	if ((msi.address & MVM_MSI_ADDR_MASK) != MVM_MSI_ADDR_BASE)
+		return -EINVAL;
+	return mvm_msi_deliver(vm, msi.address, msi.data);
 }
 
 static long mvm_vm_ioctl(struct file *filp, unsigned int cmd,
@@ -71,6 +132,12 @@ static long mvm_vm_ioctl(struct file *filp, unsigned int cmd,
 		if (cv.id >= MVM_MAX_VCPUS)
 			return -EINVAL;
 		return mvm_vcpu_create_fd(vm, cv.id);
+	case MINIVMM_CREATE_IRQCHIP:
+		return mvm_vm_create_irqchip(vm, uarg);
+	case MINIVMM_IRQ_LINE:
+		return mvm_vm_irq_line(vm, uarg);
+	case MINIVMM_SIGNAL_MSI:
+		return mvm_vm_signal_msi(vm, uarg);
 	case MINIVMM_CHECK_CAP:
 		return mvm_check_cap(arg);
 	default:

@@ -48,6 +48,15 @@ static int vmx_adjust_ctls(u32 msr, u32 want, u32 required, u32 *out)
 	return 0;
 }
 
+/* May every bit of @bits be 1 in the control that @msr describes? */
+static bool vmx_ctls_allowed(u32 msr, u32 bits)
+{
+	u64 cap;
+
+	rdmsrl(msr, cap);
+	return ((u32)(cap >> 32) & bits) == bits;
+}
+
 static int vmx_check_feature_control(void)
 {
 	u64 fc;
@@ -124,11 +133,24 @@ static int vmx_hw_check(void)
 	entry_msr = true_ctls ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY;
 
 	ret = vmx_adjust_ctls(pin_msr, PIN_EXT_INTR_EXITING | PIN_NMI_EXITING |
-			      PIN_PREEMPT_TIMER,
+			      PIN_VIRTUAL_NMIS | PIN_PREEMPT_TIMER,
 			      PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
 			      &vmx_caps.pin);
 	if (ret)
 		return ret;
+	/*
+	 * Virtual NMIs let the CPU track the guest's NMI blocking (until its
+	 * IRET) and exit when it ends (NMI-window exiting, which needs them);
+	 * without them NMIs wait for an interrupt window instead.
+	 */
+	vmx_caps.vnmi = (vmx_caps.pin & PIN_VIRTUAL_NMIS) &&
+			vmx_ctls_allowed(proc_msr, PROC_NMI_WINDOW);
+	if (!vmx_caps.vnmi)
+		vmx_caps.pin &= ~PIN_VIRTUAL_NMIS;
+	if (!vmx_ctls_allowed(proc_msr, PROC_INTR_WINDOW)) {
+		pr_err("no interrupt-window exiting\n");
+		return -EOPNOTSUPP;
+	}
 	vmx_caps.preempt_timer = vmx_preempt_timer_value();
 	{
 		u32 want = PROC_HLT_EXITING | PROC_MWAIT_EXITING |
@@ -144,6 +166,14 @@ static int vmx_hw_check(void)
 		/* Nothing we do not handle may stay on. */
 		if (vmx_caps.proc & PROC_UNCOND_IO_EXITING)
 			vmx_caps.proc &= ~PROC_UNCOND_IO_EXITING;
+		/* Windows and the TPR shadow are switched per entry. */
+		if (vmx_caps.proc & (PROC_INTR_WINDOW | PROC_NMI_WINDOW |
+				     PROC_TPR_SHADOW)) {
+			pr_err("interrupt/NMI windows or TPR shadow cannot be turned off\n");
+			return -EOPNOTSUPP;
+		}
+		vmx_caps.tpr_shadow = vmx_ctls_allowed(proc_msr,
+						       PROC_TPR_SHADOW);
 	}
 	ret = vmx_adjust_ctls(MSR_VMX_PROCBASED2,
 			      PROC2_EPT | PROC2_UNRESTRICTED | PROC2_VPID |
@@ -193,9 +223,11 @@ static int vmx_hw_check(void)
 	rdmsrl(MSR_VMX_CR0_FIXED1, vmx_caps.cr0_fixed1);
 	rdmsrl(MSR_VMX_CR4_FIXED0, vmx_caps.cr4_fixed0);
 	rdmsrl(MSR_VMX_CR4_FIXED1, vmx_caps.cr4_fixed1);
-	pr_info("VT-x with EPT, unrestricted guest%s%s\n",
+	pr_info("VT-x with EPT, unrestricted guest%s%s%s%s\n",
 		vmx_caps.vpid ? ", VPID" : "",
-		vmx_caps.preempt_timer ? ", preemption timer" : "");
+		vmx_caps.preempt_timer ? ", preemption timer" : "",
+		vmx_caps.vnmi ? ", virtual NMIs" : "",
+		vmx_caps.tpr_shadow ? ", TPR shadow" : "");
 	return 0;
 }
 
@@ -370,5 +402,7 @@ const struct mvm_backend_ops mvm_vmx_ops = {
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
 	.inject_exception = vmx_inject_exception,
+	.nmi_allowed = vmx_nmi_allowed,
+	.events_reset = vmx_events_reset,
 	.flush_tlb = vmx_flush_tlb,
 };

@@ -71,6 +71,7 @@
 #define VMCS_EXIT_MSR_LOAD_ADDR		0x2008
 #define VMCS_ENTRY_MSR_LOAD_ADDR	0x200a
 #define VMCS_TSC_OFFSET			0x2010
+#define VMCS_VIRTUAL_APIC_ADDR		0x2012
 #define VMCS_EPT_POINTER		0x201a
 #define VMCS_GUEST_PHYS_ADDR		0x2400
 #define VMCS_LINK_POINTER		0x2800
@@ -93,6 +94,7 @@
 #define VMCS_ENTRY_INTR_INFO		0x4016
 #define VMCS_ENTRY_EXCEPTION_ERROR	0x4018
 #define VMCS_ENTRY_INSN_LEN		0x401a
+#define VMCS_TPR_THRESHOLD		0x401c
 #define VMCS_PROC_CTLS2			0x401e
 #define VMCS_INSN_ERROR			0x4400
 #define VMCS_EXIT_REASON		0x4402
@@ -152,6 +154,7 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR 
 /* ---- controls ---- */
 #define PIN_EXT_INTR_EXITING		BIT(0)
 #define PIN_NMI_EXITING			BIT(3)
+#define PIN_VIRTUAL_NMIS		BIT(5)
 #define PIN_PREEMPT_TIMER		BIT(6)
 
 #define PROC_INTR_WINDOW		BIT(2)
@@ -163,6 +166,8 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR 
 #define PROC_CR3_STORE_EXITING		BIT(16)
 #define PROC_CR8_LOAD_EXITING		BIT(19)
 #define PROC_CR8_STORE_EXITING		BIT(20)
+#define PROC_TPR_SHADOW			BIT(21)
+#define PROC_NMI_WINDOW			BIT(22)
 #define PROC_MOV_DR_EXITING		BIT(23)
 #define PROC_UNCOND_IO_EXITING		BIT(24)
 #define PROC_IO_BITMAPS			BIT(25)
@@ -199,10 +204,20 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR 
 #define INTR_TYPE_PRIV_SW_EXC		(5u << 8)
 #define INTR_TYPE_SW_EXC		(6u << 8)
 #define INTR_INFO_HAS_ERROR		BIT(11)
+/* Exit interruption info and EPT-violation qualification: IRET unblocked NMIs */
+#define INTR_INFO_NMI_UNBLOCKED		BIT(12)
 #define INTR_INFO_VALID			BIT(31)
 
 #define INTERRUPTIBILITY_STI		BIT(0)
 #define INTERRUPTIBILITY_MOV_SS		BIT(1)
+#define INTERRUPTIBILITY_NMI		BIT(3)
+
+/* Guest activity states */
+#define ACTIVITY_ACTIVE			0
+#define ACTIVITY_HLT			1
+
+/* The TPR in the virtual-APIC page: CR8 is bits 7:4 of this byte */
+#define VAPIC_TPR			0x80
 
 /* Segment access rights */
 #define AR_UNUSABLE			BIT(16)
@@ -212,6 +227,7 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR 
 #define EXIT_EXTERNAL_INTR		1
 #define EXIT_TRIPLE_FAULT		2
 #define EXIT_INTR_WINDOW		7
+#define EXIT_NMI_WINDOW			8
 #define EXIT_TASK_SWITCH		9
 #define EXIT_CPUID			10
 #define EXIT_GETSEC			11
@@ -236,6 +252,7 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR 
 #define EXIT_WRMSR			32
 #define EXIT_MWAIT			36
 #define EXIT_MONITOR			39
+#define EXIT_TPR_BELOW_THRESHOLD	43
 #define EXIT_EPT_VIOLATION		48
 #define EXIT_EPT_MISCONFIG		49
 #define EXIT_INVEPT			50
@@ -325,6 +342,8 @@ struct vmx_caps {
 	bool vpid;
 	bool inout_info;
 	u32 preempt_timer;		/* timer value at each entry, 0: none */
+	bool vnmi;			/* virtual NMIs and NMI-window exiting */
+	bool tpr_shadow;		/* use TPR shadow (virtual-APIC page) */
 };
 
 extern struct vmx_caps vmx_caps;
@@ -347,6 +366,16 @@ struct vmx_pending_event {
 	u32 insn_len;
 };
 
+static inline bool vmx_event_valid(const struct vmx_pending_event *ev)
+{
+	return ev->info & INTR_INFO_VALID;
+}
+
+static inline u32 vmx_event_type(const struct vmx_pending_event *ev)
+{
+	return ev->info & INTR_INFO_TYPE;
+}
+
 struct vmx_vcpu {
 	struct mvm_vcpu *vcpu;
 	void *vmcs;
@@ -367,7 +396,23 @@ struct vmx_vcpu {
 	u64 tsc_offset;
 	u64 dr[4], dr6, dr7;
 	u32 proc;			/* current primary controls */
-	struct vmx_pending_event event;	/* injected at next entry */
+	/*
+	 * Events.  @event is injected at the next entry: an exception, the
+	 * event whose delivery the last exit interrupted (IDT-vectoring
+	 * info), or the NMI/interrupt chosen for this entry, which stays
+	 * here until an entry succeeds so that a failed one loses nothing.
+	 * @held is an NMI or external interrupt (already taken from the
+	 * LAPIC) that an exception raised during its delivery pushed back:
+	 * it goes in as soon as the guest can take it.
+	 */
+	struct vmx_pending_event event;
+	struct vmx_pending_event held;
+	bool shutdown;			/* triple fault raised in software */
+	bool soft_nmi_blocked;		/* no virtual NMIs: NMI handler runs */
+	unsigned long soft_nmi_since;	/* jiffies when it was injected */
+	void *vapic;			/* virtual-APIC page (TPR shadow) */
+	u8 vapic_tpr;			/* CR8 loaded into @vapic at entry */
+	u32 tpr_threshold;		/* TPR threshold field value */
 	bool need_flush;		/* INVEPT/INVVPID before next entry */
 	u16 host_ds, host_es, host_fs, host_gs;
 	unsigned long host_fs_base, host_kgs_base, host_cr3, host_cr4;
@@ -398,7 +443,6 @@ int vmx_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs);
 int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs);
 void vmx_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg);
 u8 vmx_get_cr8(struct mvm_vcpu *vcpu);
-bool vmx_interrupt_allowed(struct mvm_vcpu *vcpu);
 int vmx_get_msr(struct mvm_vcpu *vcpu, u32 index, u64 *data);
 int vmx_set_msr(struct mvm_vcpu *vcpu, u32 index, u64 data);
 u64 vmx_guest_cr0(void);
@@ -412,5 +456,8 @@ int vmx_vcpu_run(struct mvm_vcpu *vcpu);
 void vmx_inject_exception(struct mvm_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code);
 void vmx_flush_tlb(struct mvm_vcpu *vcpu);
+bool vmx_interrupt_allowed(struct mvm_vcpu *vcpu);
+bool vmx_nmi_allowed(struct mvm_vcpu *vcpu);
+void vmx_events_reset(struct mvm_vcpu *vcpu);
 
 #endif /* MVM_VMX_H */

@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) "minivmm: vmx: " fmt
 
 #include <linux/irqflags.h>
+#include <linux/jiffies.h>
 #include <linux/smp.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
@@ -27,21 +28,91 @@ struct vmx_host_save {
 	unsigned long fs_base, kgs_base, dr7;
 };
 
+/* Exceptions that push an error code (outside real mode). */
+static bool vmx_exception_has_error(u8 vector)
+{
+	switch (vector) {
+	case X86_TRAP_DF:
+	case X86_TRAP_TS:
+	case X86_TRAP_NP:
+	case X86_TRAP_SS:
+	case X86_TRAP_GP:
+	case X86_TRAP_PF:
+	case X86_TRAP_AC:
+		return true;
+	}
+	return false;
+}
+
+/* Exception classes for the double-fault rules (SDM vol. 3, table 6-5). */
+enum vmx_exc_class { VMX_EXC_BENIGN, VMX_EXC_CONTRIBUTORY, VMX_EXC_PF };
+
+static enum vmx_exc_class vmx_exception_class(u8 vector)
+{
+	switch (vector) {
+	case X86_TRAP_DE:
+	case X86_TRAP_TS:
+	case X86_TRAP_NP:
+	case X86_TRAP_SS:
+	case X86_TRAP_GP:
+		return VMX_EXC_CONTRIBUTORY;
+	case X86_TRAP_PF:
+		return VMX_EXC_PF;
+	}
+	return VMX_EXC_BENIGN;
+}
+
+/*
+ * Queue #@vector for the next entry.  The error code is delivered when
+ * the guest is in protected mode and the vector has one (VM entry
+ * insists on exactly that), whatever @has_error says.  An exception
+ * already queued is one whose delivery this exception interrupts: two
+ * contributory ones, or a page fault and a contributory one or another
+ * page fault, make a #DF; anything but a benign one on top of a #DF is a
+ * triple fault; otherwise the new one wins and the old one, a fault,
+ * comes back when the instruction runs again.  An interrupt or NMI whose
+ * delivery it interrupts waits in @held.
+ */
 void vmx_inject_exception(struct mvm_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error_code)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u32 old = vmx->event.info;
+	struct vmx_pending_event *ev = &vmx->event;
+	enum vmx_exc_class first, second = vmx_exception_class(vector);
 
-	/* An interrupt not yet delivered goes back to the queue. */
-	if ((old & INTR_INFO_VALID) &&
-	    (old & INTR_INFO_TYPE) == INTR_TYPE_EXT && vcpu->pending_irq < 0)
-		vcpu->pending_irq = old & INTR_INFO_VECTOR;
-	vmx->event.info = vector | INTR_TYPE_HW_EXC | INTR_INFO_VALID;
-	if (has_error)
-		vmx->event.info |= INTR_INFO_HAS_ERROR;
-	vmx->event.error = error_code;
-	vmx->event.insn_len = 0;
+	if (vmx_event_valid(ev)) {
+		switch (vmx_event_type(ev)) {
+		case INTR_TYPE_HW_EXC:
+			first = vmx_exception_class(ev->info & INTR_INFO_VECTOR);
+			if ((ev->info & INTR_INFO_VECTOR) == X86_TRAP_DF &&
+			    second != VMX_EXC_BENIGN) {
+				ev->info = 0;
+				vmx->shutdown = true;
+				return;
+			}
+			if ((first == VMX_EXC_CONTRIBUTORY &&
+			     second == VMX_EXC_CONTRIBUTORY) ||
+			    (first == VMX_EXC_PF && second != VMX_EXC_BENIGN)) {
+				vector = X86_TRAP_DF;
+				error_code = 0;
+			}
+			break;
+		case INTR_TYPE_EXT:
+		case INTR_TYPE_NMI:
+			/* @held is empty here: see vmx_prepare_events(). */
+			if (!vmx_event_valid(&vmx->held))
+				vmx->held = *ev;
+			break;
+		default:
+			/* INT n/INT3/INTO: rip is still on the instruction. */
+			break;
+		}
+	}
+	ev->info = vector | INTR_TYPE_HW_EXC | INTR_INFO_VALID;
+	if (vmx_exception_has_error(vector))
+		ev->info |= INTR_INFO_HAS_ERROR;
+	ev->error = error_code;
+	ev->insn_len = 0;
 }
 
 static void vmx_inject_gp(struct mvm_vcpu *vcpu)
@@ -98,51 +169,240 @@ void vmx_flush_tlb(struct mvm_vcpu *vcpu)
 	vmx_flush(to_vmx(vcpu));
 }
 
+/* Could the guest take an external interrupt now (@intr: interruptibility)? */
+static bool vmx_irq_ok(struct mvm_vcpu *vcpu, u32 intr)
+{
+	return (vcpu->rflags & X86_EFLAGS_IF) &&
+	       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
 /*
- * Choose what to inject at this entry (interrupts off, entry certain
- * unless VMfail).  Returns the interrupt vector taken from pending_irq, or
- * -1, so that a failed entry can give it back.
+ * And an NMI?  Not while one is being handled (virtual-NMI blocking, or
+ * our guess of it without virtual NMIs), nor in a MOV SS shadow (VM
+ * entry refuses it) or an STI shadow (some CPUs refuse that too).
+ *
+ * Without virtual NMIs the end of the handler is guessed: the guest
+ * opening an interrupt window, or, for a guest that keeps IF clear, a
+ * second passing (as KVM does), so that NMIs are not held forever.
  */
-static int vmx_prepare_events(struct mvm_vcpu *vcpu)
+static bool vmx_nmi_ok(struct vmx_vcpu *vmx, u32 intr)
+{
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		return false;
+	if (vmx_caps.vnmi)
+		return !(intr & INTERRUPTIBILITY_NMI);
+	if (vmx->soft_nmi_blocked &&
+	    time_after(jiffies, vmx->soft_nmi_since + HZ))
+		vmx->soft_nmi_blocked = false;
+	return !vmx->soft_nmi_blocked;
+}
+
+/* Can @ev, an event of any type, go in at the next entry? */
+static bool vmx_event_ready(struct vmx_vcpu *vmx,
+			    const struct vmx_pending_event *ev, u32 intr)
+{
+	switch (vmx_event_type(ev)) {
+	case INTR_TYPE_EXT:
+		return vmx_irq_ok(vmx->vcpu, intr);
+	case INTR_TYPE_NMI:
+		return vmx_nmi_ok(vmx, intr);
+	}
+	return true;
+}
+
+bool vmx_interrupt_allowed(struct mvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u32 intr = vmx_vmread(VMCS_GUEST_INTERRUPTIBILITY);
-	u32 proc = vmx->proc & ~PROC_INTR_WINDOW;
-	int taken = -1;
-	u32 info = 0;
 
-	if (vmx->event.info & INTR_INFO_VALID) {
-		info = vmx->event.info;
-		/* No error code in real mode (SDM 26.2.1.3). */
-		if (!(vmx_vmread(VMCS_GUEST_CR0) & X86_CR0_PE))
-			info &= ~INTR_INFO_HAS_ERROR;
-		vmx_vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmx->event.error);
-		vmx_vmwrite(VMCS_ENTRY_INSN_LEN, vmx->event.insn_len);
-		vmx->event.info = 0;
-	} else if (vcpu->pending_irq >= 0 && (vcpu->rflags & X86_EFLAGS_IF) &&
-		   !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) {
-		taken = vcpu->pending_irq;
-		info = taken | INTR_TYPE_EXT | INTR_INFO_VALID;
-		vcpu->pending_irq = -1;
-		/* An interrupt ends HLT: the guest runs its handler. */
-		vmx_vmwrite(VMCS_GUEST_ACTIVITY, 0);
+	if (vmx_event_valid(&vmx->event) || vmx_event_valid(&vmx->held))
+		return false;
+	return vmx_irq_ok(vcpu, vmx_vmread(VMCS_GUEST_INTERRUPTIBILITY));
+}
+
+bool vmx_nmi_allowed(struct mvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (vmx_event_valid(&vmx->event) || vmx_event_valid(&vmx->held))
+		return false;
+	return vmx_nmi_ok(vmx, vmx_vmread(VMCS_GUEST_INTERRUPTIBILITY));
+}
+
+void vmx_events_reset(struct mvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx->event.info = 0;
+	vmx->held.info = 0;
+	vmx->shutdown = false;
+	vmx->soft_nmi_blocked = false;
+	vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmx_vmwrite(VMCS_GUEST_ACTIVITY, ACTIVITY_ACTIVE);
+}
+
+/*
+ * With an in-kernel LAPIC and a TPR shadow, MOV CR8 reads and writes
+ * the virtual-APIC page without exits: load the LAPIC's TPR there before
+ * the entry, and make any write that lowers it exit (TPR threshold), as
+ * it may unmask a pending interrupt.  Returns the primary controls to
+ * enter with, windows aside.
+ */
+static u32 vmx_tpr_load(struct mvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u8 tpr;
+
+	if (!vcpu->lapic || !vmx->vapic)
+		return vmx_caps.proc;
+	tpr = mvm_irq_get_cr8(vcpu) & 0xf;
+	vmx->vapic_tpr = tpr;
+	WRITE_ONCE(*(u32 *)(vmx->vapic + VAPIC_TPR), (u32)tpr << 4);
+	if (vmx->tpr_threshold != tpr) {
+		vmx_vmwrite(VMCS_TPR_THRESHOLD, tpr);
+		vmx->tpr_threshold = tpr;
 	}
+	return (vmx_caps.proc | PROC_TPR_SHADOW) &
+	       ~(PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING);
+}
+
+/* After an exit: a CR8 the guest wrote without exiting goes to the LAPIC. */
+static void vmx_tpr_save(struct mvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u8 tpr;
+
+	if (!(vmx->proc & PROC_TPR_SHADOW))
+		return;
+	tpr = (READ_ONCE(*(u32 *)(vmx->vapic + VAPIC_TPR)) >> 4) & 0xf;
+	if (tpr != vmx->vapic_tpr)
+		mvm_irq_set_cr8(vcpu, tpr);
+}
+
+/* Put @ev into the VM-entry interruption fields. */
+static void vmx_event_write(struct vmx_vcpu *vmx,
+			    const struct vmx_pending_event *ev)
+{
+	u32 info = ev->info;
+
+	if (vmx_event_type(ev) == INTR_TYPE_HW_EXC &&
+	    vmx_exception_has_error(info & INTR_INFO_VECTOR) &&
+	    (vmx_vmread(VMCS_GUEST_CR0) & X86_CR0_PE)) {
+		/* Only protected mode pushes error codes (SDM 26.2.1.3). */
+		info |= INTR_INFO_HAS_ERROR;
+		vmx_vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, ev->error);
+	} else {
+		info &= ~INTR_INFO_HAS_ERROR;
+	}
+	switch (vmx_event_type(ev)) {
+	case INTR_TYPE_SW_INT:
+	case INTR_TYPE_PRIV_SW_EXC:
+	case INTR_TYPE_SW_EXC:
+		vmx_vmwrite(VMCS_ENTRY_INSN_LEN, ev->insn_len);
+		break;
+	case INTR_TYPE_NMI:
+		/* Without virtual NMIs: blocked until we guess its IRET. */
+		if (!vmx_caps.vnmi) {
+			vmx->soft_nmi_blocked = true;
+			vmx->soft_nmi_since = jiffies;
+		}
+		break;
+	}
+	/* The guest runs the handler: it is not halted any more. */
+	vmx_vmwrite(VMCS_GUEST_ACTIVITY, ACTIVITY_ACTIVE);
 	vmx_vmwrite(VMCS_ENTRY_INTR_INFO, info);
-	if (vcpu->pending_irq >= 0 || vcpu->irq_window_requested)
+}
+
+/*
+ * Choose what to inject at this entry (interrupts off, after
+ * mvm_vcpu_prepare_entry(); the entry is certain but for VMfail) and arm
+ * the windows that bring back what must wait.  @proc: the primary
+ * controls from vmx_tpr_load().
+ *
+ * Order: our own event (an exception, or a re-injection); a held
+ * interrupt or NMI once the guest can take it; a new NMI; a new
+ * interrupt.  A new NMI or interrupt is acked here and stays in
+ * vmx->event until an entry succeeds (vmx_vcpu_run()).
+ */
+static void vmx_prepare_events(struct mvm_vcpu *vcpu, u32 proc)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_pending_event *ev = &vmx->event, *held = &vmx->held;
+	u32 intr = vmx_vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	bool want_irq = false, want_nmi = false;
+	bool nmi = mvm_nmi_peek(vcpu);
+	int irq = mvm_irq_peek(vcpu);
+
+	/*
+	 * A re-injected interrupt needs IF=1 at entry: userspace may have
+	 * changed RFLAGS since the exit.  It waits like a held one.
+	 */
+	if (vmx_event_valid(ev) && !vmx_event_valid(held) &&
+	    !vmx_event_ready(vmx, ev, intr)) {
+		*held = *ev;
+		ev->info = 0;
+	}
+	if (!vmx_event_valid(ev) && vmx_event_valid(held) &&
+	    vmx_event_ready(vmx, held, intr)) {
+		*ev = *held;
+		held->info = 0;
+	}
+	if (!vmx_event_valid(ev) && !vmx_event_valid(held)) {
+		if (nmi && vmx_nmi_ok(vmx, intr)) {
+			ev->info = X86_TRAP_NMI | INTR_TYPE_NMI |
+				   INTR_INFO_VALID;
+			mvm_nmi_ack(vcpu);
+			nmi = mvm_nmi_peek(vcpu);
+		} else if (irq >= 0 && vmx_irq_ok(vcpu, intr)) {
+			ev->info = irq | INTR_TYPE_EXT | INTR_INFO_VALID;
+			mvm_irq_ack(vcpu, irq);
+			irq = mvm_irq_peek(vcpu);
+		}
+	}
+
+	if (vmx_event_valid(ev))
+		vmx_event_write(vmx, ev);
+	else
+		vmx_vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+
+	/*
+	 * What still waits: an exit as soon as the guest can take it.  The
+	 * window exits come right after this entry's own injection when
+	 * the guest is open already, so nothing waits behind it for long.
+	 */
+	if (vmx_event_valid(held)) {
+		if (vmx_event_type(held) == INTR_TYPE_NMI)
+			want_nmi = true;
+		else
+			want_irq = true;
+	}
+	if (nmi)
+		want_nmi = true;
+	/* With an irqchip, userspace has no interrupt of its own to queue. */
+	if (irq >= 0 || (vcpu->irq_window_requested && !vcpu->lapic))
+		want_irq = true;
+	if (want_nmi)
+		proc |= vmx_caps.vnmi ? PROC_NMI_WINDOW : PROC_INTR_WINDOW;
+	if (want_irq)
 		proc |= PROC_INTR_WINDOW;
 	if (proc != vmx->proc) {
 		vmx->proc = proc;
 		vmx_vmwrite(VMCS_PROC_CTLS, proc);
 	}
-	return taken;
 }
 
-/* After an exit: an event whose delivery the exit interrupted. */
+/*
+ * After a successful entry: what was injected has been delivered, or
+ * its delivery was interrupted by this exit and the IDT-vectoring info
+ * says so; keep that event (with the instruction length for software
+ * interrupts and exceptions) for the next entry.
+ */
 static void vmx_save_vectoring(struct vmx_vcpu *vmx)
 {
 	u32 info = vmx_vmread(VMCS_IDT_VECTORING_INFO);
 	u32 type = info & INTR_INFO_TYPE;
+	u32 intr;
 
+	vmx->event.info = 0;
 	if (!(info & INTR_INFO_VALID))
 		return;
 	vmx->event.info = info & (INTR_INFO_VALID | INTR_INFO_HAS_ERROR |
@@ -152,6 +412,48 @@ static void vmx_save_vectoring(struct vmx_vcpu *vmx)
 	if (type == INTR_TYPE_SW_INT || type == INTR_TYPE_SW_EXC ||
 	    type == INTR_TYPE_PRIV_SW_EXC)
 		vmx->event.insn_len = vmx_vmread(VMCS_EXIT_INSN_LEN);
+	if (type == INTR_TYPE_NMI) {
+		/*
+		 * The NMI was not delivered: the guest is not in its handler,
+		 * and VM entry refuses to inject an NMI under virtual-NMI
+		 * blocking.
+		 */
+		vmx->soft_nmi_blocked = false;
+		intr = vmx_vmread(VMCS_GUEST_INTERRUPTIBILITY);
+		if (intr & INTERRUPTIBILITY_NMI)
+			vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+				    intr & ~INTERRUPTIBILITY_NMI);
+	}
+}
+
+/*
+ * A fault in the middle of an IRET that had just unblocked NMIs exits
+ * with the blocking lifted; the IRET runs again after the fault, so the
+ * blocking must be back (SDM 27.2.3).  Only without an event in flight.
+ */
+static void vmx_restore_nmi_blocking(struct vmx_vcpu *vmx, u32 reason,
+				     u32 intr_info)
+{
+	bool unblocked = false;
+	u32 intr;
+
+	if (!vmx_caps.vnmi || vmx_event_valid(&vmx->event))
+		return;
+	switch (reason & 0xffff) {
+	case EXIT_EXCEPTION_NMI:
+		unblocked = (intr_info & INTR_INFO_VALID) &&
+			    (intr_info & INTR_INFO_NMI_UNBLOCKED) &&
+			    (intr_info & INTR_INFO_VECTOR) != X86_TRAP_DF;
+		break;
+	case EXIT_EPT_VIOLATION:
+		unblocked = vmx_vmread(VMCS_EXIT_QUAL) &
+			    INTR_INFO_NMI_UNBLOCKED;
+		break;
+	}
+	if (!unblocked)
+		return;
+	intr = vmx_vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr | INTERRUPTIBILITY_NMI);
 }
 
 static void vmx_host_save(struct vmx_vcpu *vmx, struct vmx_host_save *h)
@@ -274,6 +576,8 @@ static int vmx_handle_cr(struct mvm_vcpu *vcpu)
 		} else if (cr == 8) {
 			if (val > 15)
 				ret = -EINVAL;
+			else if (vcpu->lapic)
+				mvm_irq_set_cr8(vcpu, val);
 			else
 				vmx->cr8 = val;
 		} else if (cr == 3) {
@@ -284,7 +588,7 @@ static int vmx_handle_cr(struct mvm_vcpu *vcpu)
 		break;
 	case 1:		/* MOV from CR */
 		if (cr == 8)
-			vcpu->gprs[reg] = vmx->cr8;
+			vcpu->gprs[reg] = vmx_get_cr8(vcpu);
 		else if (cr == 3)
 			vcpu->gprs[reg] = vmx_vmread(VMCS_GUEST_CR3);
 		else
@@ -452,10 +756,33 @@ static int vmx_handle_ept_violation(struct mvm_vcpu *vcpu)
 
 static int vmx_handle_intr_window(struct mvm_vcpu *vcpu)
 {
-	if (vcpu->pending_irq >= 0 || !vcpu->irq_window_requested)
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	/*
+	 * Without virtual NMIs the guest opening its interrupt window is our
+	 * sign that its NMI handler has returned (as KVM guesses too).
+	 */
+	vmx->soft_nmi_blocked = false;
+	/* Our own event goes first; the window opens again after it. */
+	if (vmx_event_valid(&vmx->event) || vmx_event_valid(&vmx->held))
 		return MVM_RESUME;
-	vcpu->run->exit_reason = MINIVMM_EXIT_IRQ_WINDOW_OPEN;
-	return MVM_USER;
+	return mvm_irq_window_exit(vcpu);
+}
+
+/*
+ * The guest can take an NMI: the next entry injects it.  A CPU may exit
+ * here in an STI shadow, where we do not inject NMIs: end the shadow
+ * (an NMI may come at any instruction; only interrupts must wait for the
+ * instruction after STI) rather than exit here forever.
+ */
+static int vmx_handle_nmi_window(struct mvm_vcpu *vcpu)
+{
+	u32 intr = vmx_vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
+	if ((intr & INTERRUPTIBILITY_STI) && mvm_nmi_peek(vcpu))
+		vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+			    intr & ~INTERRUPTIBILITY_STI);
+	return MVM_RESUME;
 }
 
 static int vmx_handle_exit(struct mvm_vcpu *vcpu, u32 reason)
@@ -471,14 +798,17 @@ static int vmx_handle_exit(struct mvm_vcpu *vcpu, u32 reason)
 		return MVM_USER;
 	case EXIT_INTR_WINDOW:
 		return vmx_handle_intr_window(vcpu);
+	case EXIT_NMI_WINDOW:
+		return vmx_handle_nmi_window(vcpu);
+	case EXIT_TPR_BELOW_THRESHOLD:	/* vmx_tpr_save() told the LAPIC */
+		return MVM_RESUME;
 	case EXIT_CPUID:
 		mvm_cpuid_emulate(vcpu);
 		vmx_skip_insn(vcpu);
 		return MVM_RESUME;
 	case EXIT_HLT:
 		vmx_skip_insn(vcpu);
-		vcpu->run->exit_reason = MINIVMM_EXIT_HLT;
-		return MVM_USER;
+		return mvm_vcpu_halt(vcpu);
 	case EXIT_INVD:
 		vmx_skip_insn(vcpu);
 		return MVM_RESUME;
@@ -515,12 +845,19 @@ int vmx_vcpu_run(struct mvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_host_save host;
-	u32 reason = 0, intr_info = 0;
-	int taken, fail;
+	u32 reason = 0, intr_info = 0, proc;
+	int fail;
 
+	/* A triple fault raised by vmx_inject_exception(). */
+	if (vmx->shutdown) {
+		vmx->shutdown = false;
+		vcpu->run->exit_reason = MINIVMM_EXIT_SHUTDOWN;
+		return MVM_USER;
+	}
 	vmx_vmwrite(VMCS_GUEST_RSP, vcpu->gprs[MVM_RSP]);
 	vmx_vmwrite(VMCS_GUEST_RIP, vcpu->rip);
 	vmx_vmwrite(VMCS_GUEST_RFLAGS, vcpu->rflags);
+	proc = vmx_tpr_load(vcpu);
 
 	local_irq_disable();
 	if (!mvm_vcpu_prepare_entry(vcpu)) {
@@ -529,7 +866,7 @@ int vmx_vcpu_run(struct mvm_vcpu *vcpu)
 	}
 	if (vmx->need_flush)
 		vmx_flush(vmx);
-	taken = vmx_prepare_events(vcpu);
+	vmx_prepare_events(vcpu, proc);
 	/*
 	 * Bound every guest run to about a millisecond, whatever the guest
 	 * does.  External-interrupt exiting should already end a run at the
@@ -562,20 +899,17 @@ int vmx_vcpu_run(struct mvm_vcpu *vcpu)
 	mvm_vcpu_after_exit(vcpu);
 	local_irq_enable();
 
-	if (fail) {
-		if (taken >= 0)
-			vcpu->pending_irq = taken;
+	/* Without an entry, vmx->event still holds what was to go in. */
+	if (fail)
 		return vmx_exit_fail_entry(vcpu, vmx_vmread(VMCS_INSN_ERROR));
-	}
-	if (reason & EXIT_FAILED_ENTRY) {
-		if (taken >= 0)
-			vcpu->pending_irq = taken;
+	if (reason & EXIT_FAILED_ENTRY)
 		return vmx_exit_fail_entry(vcpu, reason);
-	}
 	vmx->launched = true;
 	vcpu->rip = vmx_vmread(VMCS_GUEST_RIP);
 	vcpu->gprs[MVM_RSP] = vmx_vmread(VMCS_GUEST_RSP);
 	vcpu->rflags = vmx_vmread(VMCS_GUEST_RFLAGS);
 	vmx_save_vectoring(vmx);
+	vmx_restore_nmi_blocking(vmx, reason, intr_info);
+	vmx_tpr_save(vcpu);
 	return vmx_handle_exit(vcpu, reason);
 }

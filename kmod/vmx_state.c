@@ -11,6 +11,7 @@
 #include <asm/msr.h>
 #include <asm/processor-flags.h>
 #include "mvm.h"
+#include "lapic.h"
 #include "vmx.h"
 
 #define VMX_EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
@@ -72,10 +73,9 @@ void vmx_reset_state(struct vmx_vcpu *vmx)
 	vmx_vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
 	vmx_vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmx_vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
-	vmx_vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
-	vmx_vmwrite(VMCS_GUEST_ACTIVITY, 0);
 	vmx_vmwrite(VMCS_GUEST_PENDING_DBG, 0);
 	vmx_vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	vmx_events_reset(vmx->vcpu);
 
 	vmx->cr2 = 0;
 	vmx->cr8 = 0;
@@ -85,7 +85,6 @@ void vmx_reset_state(struct vmx_vcpu *vmx)
 	vmx->apic_base = VMX_APIC_BASE_DEFAULT | VMX_APIC_ENABLE;
 	if (vmx->vcpu->id == 0)
 		vmx->apic_base |= VMX_APIC_BSP;
-	vmx->event.info = 0;
 
 	vmx->vcpu->rip = 0xfff0;
 	vmx->vcpu->rflags = X86_EFLAGS_FIXED;
@@ -254,6 +253,7 @@ static void vmx_put_seg(enum vmx_seg n, const struct minivmm_segment *s)
 int vmx_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	int r;
 
 	memset(sregs, 0, sizeof(*sregs));
 	vmx_get_seg(VMX_CS, &sregs->cs);
@@ -272,9 +272,13 @@ int vmx_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs)
 	sregs->cr2 = vmx->cr2;
 	sregs->cr3 = vmx_vmread(VMCS_GUEST_CR3);
 	sregs->cr4 = vmx_guest_cr4();
-	sregs->cr8 = vmx->cr8;
+	sregs->cr8 = vmx_get_cr8(vcpu);
 	sregs->efer = vmx_vmread(VMCS_GUEST_EFER);
 	sregs->apic_base = vmx->apic_base;
+	/* With an in-kernel LAPIC, APIC_BASE is the LAPIC's MSR. */
+	if (vcpu->lapic &&
+	    !mvm_lapic_msr_read(vcpu, MSR_IA32_APICBASE, &sregs->apic_base, &r))
+		sregs->apic_base = vmx->apic_base;
 	return 0;
 }
 
@@ -307,8 +311,10 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 	/* Above the physical address width: #GP on hardware */
 	if (sregs->cr3 >> boot_cpu_data.x86_phys_bits)
 		return -EINVAL;
-	if ((sregs->apic_base & 0xfff) & ~(VMX_APIC_ENABLE | VMX_APIC_BSP) ||
-	    sregs->apic_base >> boot_cpu_data.x86_phys_bits)
+	/* With an in-kernel LAPIC it checks apic_base (x2APIC bit too). */
+	if (!vcpu->lapic &&
+	    ((sregs->apic_base & 0xfff) & ~(VMX_APIC_ENABLE | VMX_APIC_BSP) ||
+	     sregs->apic_base >> boot_cpu_data.x86_phys_bits))
 		return -EINVAL;
 	/* Long mode paging needs PAE. */
 	if ((efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG) &&
@@ -354,28 +360,34 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 	vmx_vmwrite(VMCS_GUEST_IDTR_BASE, sregs->idt.base);
 	vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, sregs->idt.limit);
 	vmx->cr2 = sregs->cr2;
+	vmx->need_flush = true;
+	if (vcpu->lapic) {
+		u64 cur;
+
+		mvm_irq_set_cr8(vcpu, sregs->cr8);
+		/* Like a host-side WRMSR; the LAPIC refuses what it must. */
+		if (mvm_lapic_msr_read(vcpu, MSR_IA32_APICBASE, &cur, &ret) &&
+		    !ret && cur != sregs->apic_base &&
+		    mvm_lapic_msr_write(vcpu, MSR_IA32_APICBASE,
+					sregs->apic_base, &ret) && ret)
+			return -EINVAL;
+		return 0;
+	}
 	vmx->cr8 = sregs->cr8;
 	vmx->apic_base = sregs->apic_base;
-	vmx->need_flush = true;
 	return 0;
 }
 
+/*
+ * With an in-kernel LAPIC its TPR is the guest's CR8 (the virtual-APIC
+ * page is synchronized with it after every exit, see vmx_tpr_save());
+ * without one, CR8 accesses exit and the software copy is current.
+ */
 u8 vmx_get_cr8(struct mvm_vcpu *vcpu)
 {
-	/* CR8 accesses exit (no TPR shadow): the software copy is current. */
+	if (vcpu->lapic)
+		return mvm_irq_get_cr8(vcpu);
 	return to_vmx(vcpu)->cr8 & 0xf;
-}
-
-/* Mirrors the interrupt test of vmx_prepare_events(). */
-bool vmx_interrupt_allowed(struct mvm_vcpu *vcpu)
-{
-	u32 intr;
-
-	if (!(vcpu->rflags & X86_EFLAGS_IF) ||
-	    (to_vmx(vcpu)->event.info & INTR_INFO_VALID))
-		return false;
-	intr = vmx_vmread(VMCS_GUEST_INTERRUPTIBILITY);
-	return !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
 void vmx_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)

@@ -243,6 +243,9 @@ static void vmx_vmcs_init(struct vmx_vcpu *vmx)
 	vmx_vmwrite(VMCS_IO_BITMAP_B, virt_to_phys(vmx->io_bitmap) + PAGE_SIZE);
 	vmx_vmwrite(VMCS_MSR_BITMAP, virt_to_phys(vmx->msr_bitmap));
 	vmx_vmwrite(VMCS_EPT_POINTER, vmx->eptp);
+	if (vmx->vapic)
+		vmx_vmwrite(VMCS_VIRTUAL_APIC_ADDR, virt_to_phys(vmx->vapic));
+	vmx_vmwrite(VMCS_TPR_THRESHOLD, 0);
 	if (vmx->vpid)
 		vmx_vmwrite(VMCS_VPID, vmx->vpid);
 	vmx_vmwrite(VMCS_LINK_POINTER, ~0ul);
@@ -304,6 +307,13 @@ int vmx_vcpu_create(struct mvm_vcpu *vcpu)
 		goto free_io_bitmap;
 	vmx->host_area = vmx->msr_area + VMX_NR_AUTOLOAD;
 
+	/* CR8 of a guest with an in-kernel LAPIC (see vmx_tpr_load()). */
+	if (vmx_caps.tpr_shadow) {
+		vmx->vapic = vmx_alloc_page();
+		if (!vmx->vapic)
+			goto free_msr_area;
+	}
+
 	if (vmx_caps.vpid) {
 		vpid = ida_alloc_range(&vmx_vpids, 1, 0xffff, GFP_KERNEL);
 		/* Out of VPIDs: run untagged (VPID 0 flushes at entry). */
@@ -321,6 +331,8 @@ int vmx_vcpu_create(struct mvm_vcpu *vcpu)
 	preempt_enable();
 	return 0;
 
+free_msr_area:
+	free_page((unsigned long)vmx->msr_area);
 free_io_bitmap:
 	free_pages((unsigned long)vmx->io_bitmap, 1);
 free_msr_bitmap:
@@ -341,6 +353,7 @@ void vmx_vcpu_free(struct mvm_vcpu *vcpu)
 	vmx_clear(vmx);
 	if (vmx->vpid)
 		ida_free(&vmx_vpids, vmx->vpid);
+	free_page((unsigned long)vmx->vapic);
 	free_page((unsigned long)vmx->msr_area);
 	free_pages((unsigned long)vmx->io_bitmap, 1);
 	free_page((unsigned long)vmx->msr_bitmap);

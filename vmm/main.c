@@ -13,26 +13,35 @@
 
 #define DEFAULT_DEV	"/dev/minivmm"
 #define DEFAULT_MEM	(128ULL << 20)
+#define DEFAULT_CMDLINE	"console=ttyS0"
 #define MIN_MEM		(1ULL << 20)
 #define PAGE_SIZE	4096ULL
 
 bool log_debug_enabled;
 
 static const char usage_text[] =
-"Usage: minivmm [OPTIONS] --flat FILE@ADDR [--mode real|protected|long]\n"
+"Usage: minivmm [OPTIONS] --kernel FILE [--initrd FILE] [--cmdline STR]\n"
+"       minivmm [OPTIONS] --flat FILE@ADDR [--mode real|protected|long]\n"
 "\n"
-"Runs a flat binary in a virtual machine on /dev/minivmm.\n"
+"Runs a kernel or a flat binary in a virtual machine on /dev/minivmm.\n"
 "\n"
 "Options:\n"
 "  -h, --help             show this text and exit\n"
 "      --dev PATH         the minivmm device (default " DEFAULT_DEV ")\n"
-"  -m, --mem SIZE         guest RAM at guest-physical 0, e.g. 64M, 1G\n"
-"                         (default 128M, at least 1M, a multiple of 4K)\n"
-"  -c, --cpus N           vCPUs, one thread each (default 1, at most 64);\n"
-"                         every vCPU starts at the entry point with its own\n"
-"                         stack, rdi = vCPU number, rsi = N\n"
-"  -f, --flat FILE@ADDR   load FILE at guest-physical ADDR and start there\n"
-"      --mode MODE        real, protected or long (default long):\n"
+"  -m, --mem SIZE         guest RAM, e.g. 64M, 1G, 4G (default 128M, at\n"
+"                         least 1M, a multiple of 4K); RAM above 3 GiB\n"
+"                         appears from 4 GiB on (the hole holds devices)\n"
+"  -c, --cpus N           vCPUs, one thread each (default 1, at most 64)\n"
+"  -k, --kernel FILE      boot FILE: a Linux bzImage (64-bit entry, boot\n"
+"                         protocol 2.12+), an x86-64 ELF vmlinux or a\n"
+"                         multiboot v1 kernel; with an in-kernel LAPIC and\n"
+"                         IOAPIC, platform devices and ACPI tables\n"
+"  -i, --initrd FILE      the initrd (multiboot: module 0)\n"
+"  -a, --cmdline STR      the kernel command line (default \"" DEFAULT_CMDLINE "\")\n"
+"  -f, --flat FILE@ADDR   load FILE at guest-physical ADDR and start there;\n"
+"                         every vCPU starts at ADDR with its own stack,\n"
+"                         rdi = vCPU number, rsi = N\n"
+"      --mode MODE        for --flat: real, protected or long (default long):\n"
 "                           real: CS = ADDR >> 4, IP = ADDR & 15, DS = ES =\n"
 "                                 FS = GS = CS, SS = 0; image below 1 MiB\n"
 "                           protected: flat 4 GiB 32-bit segments, no paging\n"
@@ -42,18 +51,32 @@ static const char usage_text[] =
 "                         and stacks (0x8000-0xffff only in real mode)\n"
 "  -d, --debug            log unhandled port IO, MMIO and vCPU events\n"
 "\n"
+"virtio-mmio devices (--kernel; found by Linux through ACPI):\n"
+"      --disk PATH[,ro][,serial=ID]  a raw disk image as virtio-blk\n"
+"                         (/dev/vda, vdb, ...; up to 8; locked while in use)\n"
+"      --net tap=NAME[,mac=MAC]  virtio-net on TAP device NAME (created if\n"
+"                         minivmm may, else an existing one)\n"
+"      --console virtio   stdin/stdout on virtio-console (the guest's hvc0)\n"
+"                         instead of the UART's input\n"
+"      --rng              virtio-rng fed by getrandom() (/dev/hwrng)\n"
+"\n"
 "Devices: a 16550 UART at port 0x3f8 on stdin/stdout; a write of V to\n"
 "port 0x501 ends the VM with exit status V.\n"
 "\n"
-"Exit status: 0 guest halted (HLT with IF=0 on the last running vCPU) or\n"
-"wrote 0 to port 0x501; 1 minivmm error; 2 bad command line; 3 guest\n"
-"crashed (triple fault, failed entry, internal error; registers dumped);\n"
-"4 every vCPU halted, the last with IF=1 (nothing can wake it yet);\n"
+"Exit status: 0 guest powered off, halted (--flat: HLT with IF=0 on the\n"
+"last running vCPU) or wrote 0 to port 0x501; 1 minivmm error; 2 bad\n"
+"command line; 3 guest crashed (triple fault, failed entry, internal\n"
+"error; registers dumped); 4 every vCPU halted, the last with IF=1 and\n"
+"no interrupt controller to wake it; 5 the guest reset (reboot);\n"
 "128+N stopped by signal N (130 SIGINT, 143 SIGTERM).\n";
 
 enum {
 	OPT_DEV = 0x100,
 	OPT_MODE,
+	OPT_DISK,
+	OPT_NET,
+	OPT_CONSOLE,
+	OPT_RNG,
 };
 
 static const struct option long_options[] = {
@@ -63,7 +86,14 @@ static const struct option long_options[] = {
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "flat", required_argument, NULL, 'f' },
 	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "cmdline", required_argument, NULL, 'a' },
 	{ "debug", no_argument, NULL, 'd' },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -106,6 +136,7 @@ static int parse_flat(char *arg, struct vmm_config *cfg)
 static int parse_args(int argc, char **argv, struct vmm_config *cfg)
 {
 	uint64_t v;
+	bool mode_set = false;
 	int opt, ret, mode;
 
 	cfg->dev = DEFAULT_DEV;
@@ -114,7 +145,7 @@ static int parse_args(int argc, char **argv, struct vmm_config *cfg)
 	cfg->mode = X86_MODE_LONG;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":hm:c:f:d", long_options,
+	while ((opt = getopt_long(argc, argv, ":hm:c:f:k:i:a:d", long_options,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -157,9 +188,35 @@ static int parse_args(int argc, char **argv, struct vmm_config *cfg)
 				return usage_error("--mode '%s'", optarg,
 						   "must be real, protected or long");
 			cfg->mode = (enum x86_mode)mode;
+			mode_set = true;
+			break;
+		case 'k':
+			cfg->kernel.kernel = optarg;
+			break;
+		case 'i':
+			cfg->kernel.initrd = optarg;
+			break;
+		case 'a':
+			cfg->kernel.cmdline = optarg;
 			break;
 		case 'd':
 			log_debug_enabled = true;
+			break;
+		case OPT_DISK:
+			if (virtio_parse_opt(&cfg->virtio, "disk", optarg))
+				return VMM_EXIT_USAGE;
+			break;
+		case OPT_NET:
+			if (virtio_parse_opt(&cfg->virtio, "net", optarg))
+				return VMM_EXIT_USAGE;
+			break;
+		case OPT_CONSOLE:
+			if (virtio_parse_opt(&cfg->virtio, "console", optarg))
+				return VMM_EXIT_USAGE;
+			break;
+		case OPT_RNG:
+			if (virtio_parse_opt(&cfg->virtio, "rng", optarg))
+				return VMM_EXIT_USAGE;
 			break;
 		case ':':
 			return usage_error("option '%s' needs an argument",
@@ -172,9 +229,19 @@ static int parse_args(int argc, char **argv, struct vmm_config *cfg)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind],
 				   NULL);
-	if (!cfg->flat_path)
+	if (cfg->flat_path && cfg->kernel.kernel)
+		return usage_error("%s", "--kernel and --flat exclude each other",
+				   NULL);
+	if (!cfg->flat_path && !cfg->kernel.kernel)
 		return usage_error("%s", "nothing to run",
-				   "give a guest with --flat FILE@ADDR");
+				   "give a guest with --kernel FILE or --flat FILE@ADDR");
+	if (!cfg->kernel.kernel && (cfg->kernel.initrd || cfg->kernel.cmdline))
+		return usage_error("%s", "--initrd and --cmdline need --kernel",
+				   NULL);
+	if (cfg->kernel.kernel && mode_set)
+		return usage_error("%s", "--mode is for --flat only", NULL);
+	if (cfg->kernel.kernel && !cfg->kernel.cmdline)
+		cfg->kernel.cmdline = DEFAULT_CMDLINE;
 	return 0;
 }
 
@@ -185,8 +252,15 @@ int main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	if (parse_args(argc, argv, &cfg))
 		return VMM_EXIT_USAGE;
-	pr_debug("%s: %" PRIu64 " MiB, %u vCPU(s), %s at 0x%" PRIx64 " in %s mode",
-		 cfg.dev, cfg.mem_size >> 20, cfg.nr_cpus, cfg.flat_path,
-		 cfg.flat_addr, x86_mode_name(cfg.mode));
+	if (cfg.kernel.kernel)
+		pr_debug("%s: %" PRIu64 " MiB, %u vCPU(s), kernel %s, initrd %s, cmdline \"%s\"",
+			 cfg.dev, cfg.mem_size >> 20, cfg.nr_cpus,
+			 cfg.kernel.kernel,
+			 cfg.kernel.initrd ? cfg.kernel.initrd : "(none)",
+			 cfg.kernel.cmdline);
+	else
+		pr_debug("%s: %" PRIu64 " MiB, %u vCPU(s), %s at 0x%" PRIx64 " in %s mode",
+			 cfg.dev, cfg.mem_size >> 20, cfg.nr_cpus,
+			 cfg.flat_path, cfg.flat_addr, x86_mode_name(cfg.mode));
 	return vmm_run(&cfg);
 }

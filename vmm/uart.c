@@ -7,6 +7,8 @@
 /* What the modem lines read when loopback is off: a connected peer. */
 #define UART_MSR_CONNECTED	(UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS)
 
+static const uint8_t uart_rx_triggers[4] = { 1, 4, 8, 14 };
+
 static unsigned int uart_rx_depth(const struct uart *u)
 {
 	return u->fifo_enabled ? UART_FIFO_SIZE : 1;
@@ -22,6 +24,7 @@ static void uart_rx_clear(struct uart *u)
 void uart_init(struct uart *u, void (*tx)(void *, uint8_t), void *opaque)
 {
 	memset(u, 0, sizeof(*u));
+	u->rx_trigger = 1;
 	u->lsr = UART_LSR_THRE | UART_LSR_TEMT;
 	u->msr = UART_MSR_CONNECTED;
 	u->tx = tx;
@@ -64,7 +67,8 @@ static uint8_t uart_iir_id(const struct uart *u)
 	if ((u->ier & UART_IER_RLSI) && (u->lsr & (UART_LSR_OE | UART_LSR_BI)))
 		return UART_IIR_RLSI;
 	if ((u->ier & UART_IER_RDI) && (u->lsr & UART_LSR_DR))
-		return UART_IIR_RDI;
+		return u->fifo_enabled && u->rx_count < u->rx_trigger ?
+		       UART_IIR_RX_TIMEOUT : UART_IIR_RDI;
 	if ((u->ier & UART_IER_THRI) && u->thri_pending)
 		return UART_IIR_THRI;
 	if ((u->ier & UART_IER_MSI) && (u->msr & UART_MSR_DELTA))
@@ -186,6 +190,7 @@ void uart_write(struct uart *u, unsigned int reg, uint8_t val)
 		if (fifo != u->fifo_enabled || (val & UART_FCR_CLR_RX))
 			uart_rx_clear(u);
 		u->fifo_enabled = fifo;
+		u->rx_trigger = uart_rx_triggers[val >> UART_FCR_TRIGGER_SHIFT];
 		break;
 	case UART_LCR:
 		u->lcr = val;

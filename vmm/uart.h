@@ -3,10 +3,13 @@
  * A 16550A serial port: the register model only.
  *
  * The model is pure state: it owns no lock and no file descriptor.  The
- * owner (uart_dev.c) serializes calls and supplies the transmit callback.
+ * owner (serial.c) serializes calls, supplies the transmit callback and
+ * turns uart_irq_line() into interrupts after every call.
  * Transmission is instantaneous (THR is always empty again right after a
- * write).  Interrupts are computed (uart_irq_line) but nobody delivers
- * them yet.
+ * write).  Received bytes arrive in bursts from the host, so the
+ * character time-out is taken as elapsed at once: with the FIFO on, data
+ * below the trigger level reports a time-out (IIR 0x0c), at or above it
+ * a received-data interrupt (IIR 0x04).
  */
 #ifndef VMM_UART_H
 #define VMM_UART_H
@@ -40,11 +43,13 @@
 #define UART_IIR_THRI	0x02
 #define UART_IIR_RDI	0x04
 #define UART_IIR_RLSI	0x06
+#define UART_IIR_RX_TIMEOUT	0x0c
 #define UART_IIR_FIFO	0xc0	/* both bits set: FIFOs enabled */
 
 #define UART_FCR_ENABLE	0x01
 #define UART_FCR_CLR_RX	0x02
 #define UART_FCR_CLR_TX	0x04
+#define UART_FCR_TRIGGER_SHIFT	6	/* RX trigger: 1, 4, 8, 14 bytes */
 
 #define UART_LCR_DLAB	0x80
 
@@ -73,6 +78,7 @@
 struct uart {
 	uint8_t ier, lcr, mcr, lsr, msr, scr, dll, dlm;
 	bool fifo_enabled;
+	uint8_t rx_trigger;	/* FIFO level for a received-data interrupt */
 	bool thri_pending;	/* THR-empty interrupt not yet acknowledged */
 	uint8_t rx[UART_FIFO_SIZE];
 	unsigned int rx_head, rx_count;

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "boot_timer.h"
 #include "guest_mem.h"
 #include "ioport.h"
 #include "log.h"
@@ -63,20 +64,20 @@ static void seg_dump(const char *name, const struct minivmm_segment *s)
 static void code_dump(struct vcpu *cpu, const struct minivmm_regs *r,
 		      const struct minivmm_sregs *s)
 {
-	struct vmm *vmm = cpu->vmm;
-	uint8_t bytes[16];
+	const struct guest_ram *ram = &cpu->vmm->ram;
+	const uint8_t *bytes = NULL;
+	unsigned int i, n = 16;
 	uint64_t gpa;
-	unsigned int i;
 
-	if (guest_linear_to_phys(vmm->mem, vmm->cfg.mem_size, s,
-				 s->cs.base + r->rip, &gpa) ||
-	    gpa >= vmm->cfg.mem_size)
+	if (guest_linear_to_phys(ram, s, s->cs.base + r->rip, &gpa))
 		return;
-	memset(bytes, 0, sizeof(bytes));
-	for (i = 0; i < sizeof(bytes) && gpa + i < vmm->cfg.mem_size; i++)
-		bytes[i] = vmm->mem[gpa + i];
+	/* Fewer bytes at the very end of RAM. */
+	while (n && !(bytes = guest_ram_ptr(ram, gpa, n)))
+		n--;
+	if (!n)
+		return;
 	fprintf(stderr, "  code at gpa %" PRIx64 ":", gpa);
-	for (i = 0; i < sizeof(bytes) && gpa + i < vmm->cfg.mem_size; i++)
+	for (i = 0; i < n; i++)
 		fprintf(stderr, " %02x", bytes[i]);
 	fputc('\n', stderr);
 }
@@ -227,6 +228,13 @@ static bool vcpu_handle_exit(struct vcpu *cpu)
 			      run->mmio.len, run->mmio.is_write);
 		return true;
 	case MINIVMM_EXIT_HLT:
+		/*
+		 * With an irqchip the kernel waits for the interrupt; a
+		 * module that exits anyway gets the vCPU back at once
+		 * (the guest's HLT then acts as a pause).
+		 */
+		if (cpu->vmm->irqchip)
+			return true;
 		/* Ask the registers: run->if_flag may lag on some backends. */
 		if (hv_get_regs(&cpu->hv, &regs)) {
 			pr_err("vCPU %u: MINIVMM_GET_REGS failed: %s",
@@ -270,6 +278,9 @@ static void *vcpu_thread(void *arg)
 	struct vmm *vmm = cpu->vmm;
 
 	vcpu_tls_run = cpu->hv.run;
+	/* The boot vCPU's first entry is the guest's first instruction. */
+	if (!cpu->hv.id)
+		boot_timer_guest_start();
 	while (!atomic_load(&vmm->stopping)) {
 		if (hv_vcpu_run(&cpu->hv)) {
 			if (errno == EINTR || errno == EAGAIN)

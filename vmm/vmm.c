@@ -13,14 +13,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acpi.h"
+#include "boot.h"
+#include "boot_timer.h"
+#include "cpuid_model.h"
 #include "debug_exit.h"
 #include "ioport.h"
 #include "loader_flat.h"
 #include "log.h"
 #include "mmio.h"
+#include "platform.h"
 #include "serial.h"
 #include "term.h"
 #include "vmm.h"
+
+/* Room for the CPU model (it needs about 40 entries). */
+#define VMM_CPUID_ENTRIES	128
+
+#define MSR_IA32_TSC_ADJUST	0x3b
+#define MSR_IA32_SPEC_CTRL	0x48
+#define MSR_IA32_PRED_CMD	0x49
 
 /* How long stopped vCPU threads get to leave MINIVMM_RUN. */
 #define VMM_JOIN_TIMEOUT_SEC	5
@@ -47,35 +59,245 @@ void vmm_finish(struct vmm *vmm, int code)
 		pr_err("cannot wake the main loop: %s", strerror(errno));
 }
 
-static int vmm_setup_vcpu(struct vmm *vmm, unsigned int id)
+/* Can the guest use SPEC_CTRL and PRED_CMD?  Writing 0 is harmless. */
+static bool vmm_probe_spec_ctrl(struct vcpu *cpu)
 {
-	struct vcpu *cpu = &vmm->cpus[id];
+	struct minivmm_msr_entry e[2] = {
+		{ .index = MSR_IA32_SPEC_CTRL }, { .index = MSR_IA32_PRED_CMD },
+	};
+
+	return hv_set_msrs(&cpu->hv, e, 2) == 2;
+}
+
+/* TSC_ADJUST: 0 is its reset value, so writing it changes nothing. */
+static bool vmm_probe_tsc_adjust(struct vcpu *cpu)
+{
+	struct minivmm_msr_entry e = { .index = MSR_IA32_TSC_ADJUST };
+
+	return hv_set_msrs(&cpu->hv, &e, 1) == 1;
+}
+
+/* The CPU model of a --kernel guest (cpuid_model.h). */
+static int vmm_setup_cpuid(struct vmm *vmm, struct vcpu *cpu,
+			   struct cpuid_config *cc)
+{
+	struct minivmm_cpuid_entry table[VMM_CPUID_ENTRIES];
+	long max = hv_check_cap(&vmm->hv, MINIVMM_CAP_MAX_CPUID_ENTRIES);
+	int n;
+
+	if (max <= 0 || max > VMM_CPUID_ENTRIES)
+		max = VMM_CPUID_ENTRIES;
+	n = cpuid_model_build(cc, cpu->hv.id, table, (unsigned int)max);
+	if (n < 0) {
+		pr_err("the CPUID table needs more than the module's %ld entries",
+		       max);
+		return -1;
+	}
+	if (hv_set_cpuid(&cpu->hv, table, (uint32_t)n)) {
+		pr_err("vCPU %u: MINIVMM_SET_CPUID (%d entries) failed: %s",
+		       cpu->hv.id, n, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The boot vCPU's registers: the flat image's entry, or the kernel's.
+ * With an irqchip the other vCPUs keep their reset state and wait in
+ * the kernel for INIT/SIPI.
+ */
+static int vmm_setup_regs(struct vmm *vmm, struct vcpu *cpu)
+{
+	bool kernel = vmm->cfg.kernel.kernel;
+	enum x86_mode mode = kernel ? vmm->boot.mode : vmm->cfg.mode;
+	uint64_t entry = kernel ? vmm->boot.rip : vmm->cfg.flat_addr;
+	unsigned int id = cpu->hv.id;
 	struct minivmm_sregs sregs;
 	struct minivmm_regs regs;
 
-	cpu->vmm = vmm;
-	if (hv_vcpu_create(&vmm->hv, id, &cpu->hv)) {
-		pr_err("cannot create vCPU %u: %s", id, strerror(errno));
-		return -1;
-	}
+	if (kernel && id)
+		return 0;
 	if (hv_get_sregs(&cpu->hv, &sregs)) {
 		pr_err("vCPU %u: MINIVMM_GET_SREGS failed: %s", id,
 		       strerror(errno));
 		return -1;
 	}
-	x86_setup_sregs(vmm->cfg.mode, vmm->cfg.flat_addr, &sregs);
+	x86_setup_sregs(mode, entry, &sregs);
 	if (hv_set_sregs(&cpu->hv, &sregs)) {
 		pr_err("vCPU %u: MINIVMM_SET_SREGS (%s mode) failed: %s", id,
-		       x86_mode_name(vmm->cfg.mode), strerror(errno));
+		       x86_mode_name(mode), strerror(errno));
 		return -1;
 	}
-	x86_setup_regs(vmm->cfg.mode, vmm->cfg.flat_addr, id,
-		       vmm->cfg.nr_cpus, &regs);
+	x86_setup_regs(mode, entry, id, vmm->cfg.nr_cpus, &regs);
+	if (kernel) {
+		/* Linux: rsi = boot_params; multiboot: eax, ebx. */
+		regs.rdi = 0;
+		regs.rsi = vmm->boot.rsi;
+		regs.rax = vmm->boot.eax;
+		regs.rbx = vmm->boot.ebx;
+	}
 	if (hv_set_regs(&cpu->hv, &regs)) {
 		pr_err("vCPU %u: MINIVMM_SET_REGS failed: %s", id,
 		       strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Linux takes the TSC frequency from CPUID only on Intel (leaf 0x15).
+ * Elsewhere it calibrates against the PIT, polling port 0x61 thousands
+ * of times in a few milliseconds, which fails when port IO exits are
+ * slow (emulated or nested hosts): the guest then marks its TSC unstable
+ * and stalls.  Tell such a Linux guest the frequency on its command line
+ * (unless the user did).
+ */
+static void vmm_tsc_hint(struct vmm *vmm, const struct cpuid_config *cc)
+{
+	char word[40];
+
+	if (!vmm->boot.zero_page || !cc->tsc_khz ||
+	    cpuid_model_has_tsc_freq(cc) ||
+	    strstr(vmm->cfg.kernel.cmdline, "tsc_early_khz="))
+		return;
+	snprintf(word, sizeof(word), "tsc_early_khz=%u", cc->tsc_khz);
+	if (boot_append_cmdline(&vmm->ram, &vmm->boot, word))
+		pr_info("warning: no room on the command line for %s", word);
+	else
+		pr_debug("appended %s to the command line", word);
+}
+
+static int vmm_setup_vcpus(struct vmm *vmm)
+{
+	struct cpuid_config cc = {
+		.host = cpuid_host,
+		.nr_cpus = vmm->cfg.nr_cpus,
+		.tsc_khz = (uint32_t)hv_check_cap(&vmm->hv, MINIVMM_CAP_TSC_KHZ),
+		.apic_bus_khz = (uint32_t)hv_check_cap(&vmm->hv,
+						       MINIVMM_CAP_APIC_BUS_KHZ),
+		.host_xcr0 = cpuid_host_xcr0(),
+		.xsave_size = (uint32_t)hv_check_cap(&vmm->hv,
+						     MINIVMM_CAP_XSAVE_SIZE),
+	};
+	unsigned int i;
+
+	for (i = 0; i < vmm->cfg.nr_cpus; i++) {
+		struct vcpu *cpu = &vmm->cpus[i];
+
+		cpu->vmm = vmm;
+		if (hv_vcpu_create(&vmm->hv, i, &cpu->hv)) {
+			pr_err("cannot create vCPU %u: %s", i, strerror(errno));
+			return -1;
+		}
+		if (vmm->cfg.kernel.kernel) {
+			if (!i) {
+				cc.spec_ctrl = vmm_probe_spec_ctrl(cpu);
+				cc.tsc_adjust = vmm_probe_tsc_adjust(cpu);
+			}
+			if (vmm_setup_cpuid(vmm, cpu, &cc))
+				return -1;
+		}
+		if (vmm_setup_regs(vmm, cpu))
+			return -1;
+	}
+	if (vmm->cfg.kernel.kernel)
+		vmm_tsc_hint(vmm, &cc);
+	if (vmm->cfg.kernel.kernel)
+		pr_debug("CPU model: TSC %u kHz, APIC bus %u kHz, XCR0 0x%" PRIx64 ", SPEC_CTRL %s, TSC_ADJUST %s",
+			 cc.tsc_khz, cc.apic_bus_khz, cpuid_model_xcr0(&cc),
+			 cc.spec_ctrl ? "yes" : "no",
+			 cc.tsc_adjust ? "yes" : "no");
+	return 0;
+}
+
+/* Loads the flat image or the kernel into guest memory. */
+static int vmm_load(struct vmm *vmm)
+{
+	uint64_t low = guest_ram_low_size(vmm->cfg.mem_size);
+	struct boot_entry *b = &vmm->boot;
+	char msg[512];
+
+	if (!vmm->cfg.kernel.kernel) {
+		x86_write_tables(vmm->cfg.mode, vmm->mem, low);
+		if (flat_load(vmm->cfg.flat_path, vmm->cfg.flat_addr,
+			      vmm->cfg.mode, vmm->mem, low, msg, sizeof(msg))) {
+			pr_err("%s", msg);
+			return -1;
+		}
+		return 0;
+	}
+	if (kernel_load(&vmm->ram, &vmm->cfg.kernel, b, msg, sizeof(msg))) {
+		pr_err("%s", msg);
+		return -1;
+	}
+	x86_write_tables(b->mode, vmm->mem, low);
+	pr_debug("%s %s at 0x%" PRIx64 "-0x%" PRIx64 ", entry 0x%" PRIx64 " (%s)",
+		 b->format, vmm->cfg.kernel.kernel, b->kernel_start,
+		 b->kernel_end, b->rip, x86_mode_name(b->mode));
+	if (b->initrd_size)
+		pr_debug("initrd %s at 0x%" PRIx64 ", %" PRIu64 " bytes",
+			 vmm->cfg.kernel.initrd, b->initrd_start,
+			 b->initrd_size);
+	return 0;
+}
+
+/* Guest RAM: slot 0 below the 3 GiB hole, slot 1 from 4 GiB. */
+static int vmm_setup_memory(struct vmm *vmm)
+{
+	uint64_t low = guest_ram_low_size(vmm->cfg.mem_size);
+	uint64_t high = guest_ram_high_size(vmm->cfg.mem_size);
+
+	if (hv_set_memory(&vmm->hv, 0, 0, low, vmm->mem, 0)) {
+		pr_err("cannot register %" PRIu64 " MiB of guest memory as slot 0: %s",
+		       low >> 20, strerror(errno));
+		return -1;
+	}
+	if (high && hv_set_memory(&vmm->hv, 1, GUEST_HIGH_START, high,
+				  vmm->mem + low, 0)) {
+		pr_err("cannot register %" PRIu64 " MiB of guest memory at 4 GiB as slot 1: %s",
+		       high >> 20, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --kernel: interrupt controllers, platform devices, ACPI tables. */
+static int vmm_setup_platform(struct vmm *vmm)
+{
+	uint64_t rsdp;
+	int ret;
+
+	if (!hv_check_cap(&vmm->hv, MINIVMM_CAP_IRQCHIP)) {
+		if (vmm->cfg.nr_cpus > 1) {
+			pr_err("--cpus %u: this minivmm module has no in-kernel LAPIC/IOAPIC (MINIVMM_CAP_IRQCHIP), which SMP guests need",
+			       vmm->cfg.nr_cpus);
+			return -1;
+		}
+		pr_info("warning: this minivmm module has no in-kernel LAPIC/IOAPIC (MINIVMM_CAP_IRQCHIP): the kernel gets no interrupts");
+	} else {
+		if (hv_create_irqchip(&vmm->hv)) {
+			pr_err("MINIVMM_CREATE_IRQCHIP failed: %s",
+			       strerror(errno));
+			return -1;
+		}
+		vmm->irqchip = true;
+	}
+	vmm->platform = true;
+	ret = platform_init(vmm);
+	if (ret) {
+		pr_err("cannot set up the platform devices: %s",
+		       strerror(ret < 0 ? -ret : ret));
+		return -1;
+	}
+	if (virtio_devices_init(vmm, &vmm->cfg.virtio))
+		return -1;
+	rsdp = acpi_build(vmm);
+	if (!rsdp) {
+		pr_err("cannot build the ACPI tables");
+		return -1;
+	}
+	boot_set_rsdp(&vmm->ram, &vmm->boot, rsdp);
+	pr_debug("ACPI RSDP at 0x%" PRIx64, rsdp);
 	return 0;
 }
 
@@ -94,13 +316,11 @@ static int vmm_setup(struct vmm *vmm)
 		       vmm->cfg.mem_size >> 20, strerror(errno));
 		return -1;
 	}
+	vmm->ram = (struct guest_ram){ .host = vmm->mem,
+				       .size = vmm->cfg.mem_size };
 	/* Check the image before touching the device: cheaper to fix. */
-	x86_write_tables(vmm->cfg.mode, vmm->mem, vmm->cfg.mem_size);
-	if (flat_load(vmm->cfg.flat_path, vmm->cfg.flat_addr, vmm->cfg.mode,
-		      vmm->mem, vmm->cfg.mem_size, msg, sizeof(msg))) {
-		pr_err("%s", msg);
+	if (vmm_load(vmm))
 		return -1;
-	}
 	if (hv_vm_create(&vmm->hv, vmm->cfg.dev, msg, sizeof(msg))) {
 		pr_err("%s", msg);
 		return -1;
@@ -111,21 +331,23 @@ static int vmm_setup(struct vmm *vmm)
 		       vmm->cfg.nr_cpus, max);
 		return -1;
 	}
-	if (vmm->cfg.mode == X86_MODE_REAL &&
+	if (!vmm->cfg.kernel.kernel && vmm->cfg.mode == X86_MODE_REAL &&
 	    !hv_check_cap(&vmm->hv, MINIVMM_CAP_UNRESTRICTED_GUEST))
 		pr_info("warning: the module does not report MINIVMM_CAP_UNRESTRICTED_GUEST; real mode may fail");
-	if (hv_set_memory(&vmm->hv, 0, 0, vmm->cfg.mem_size, vmm->mem, 0)) {
-		pr_err("cannot register %" PRIu64 " MiB of guest memory as slot 0: %s",
-		       vmm->cfg.mem_size >> 20, strerror(errno));
+	if (vmm_setup_memory(vmm))
 		return -1;
-	}
 	ret = serial_init(STDOUT_FILENO);
 	if (!ret)
 		ret = debug_exit_init(vmm);
+	if (!ret)
+		ret = boot_timer_init();
 	if (ret) {
 		pr_err("cannot register devices: %s", strerror(-ret));
 		return -1;
 	}
+	/* The irqchip must exist before the first vCPU. */
+	if (vmm->cfg.kernel.kernel && vmm_setup_platform(vmm))
+		return -1;
 	vmm->cpus = calloc(vmm->cfg.nr_cpus, sizeof(*vmm->cpus));
 	if (!vmm->cpus) {
 		pr_err("out of memory");
@@ -133,16 +355,17 @@ static int vmm_setup(struct vmm *vmm)
 	}
 	for (i = 0; i < vmm->cfg.nr_cpus; i++)
 		vmm->cpus[i].hv.fd = -1;
-	for (i = 0; i < vmm->cfg.nr_cpus; i++)
-		if (vmm_setup_vcpu(vmm, i))
-			return -1;
-	return 0;
+	return vmm_setup_vcpus(vmm);
 }
 
 static void vmm_teardown(struct vmm *vmm)
 {
 	unsigned int i;
 
+	/* Its event thread reads guest memory: first. */
+	virtio_devices_exit();
+	if (vmm->platform)
+		platform_exit();
 	if (vmm->cpus) {
 		for (i = 0; i < vmm->cfg.nr_cpus; i++)
 			hv_vcpu_destroy(&vmm->cpus[i].hv);
@@ -161,7 +384,8 @@ static void vmm_teardown(struct vmm *vmm)
 static void vmm_main_loop(struct vmm *vmm, int sig_fd)
 {
 	struct signalfd_siginfo si;
-	bool stdin_open = true;
+	/* --console virtio: stdin belongs to the virtio console. */
+	bool stdin_open = !vmm->cfg.virtio.console;
 	struct pollfd pfd[3];
 	uint8_t buf[64];
 	unsigned int room;

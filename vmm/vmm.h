@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "boot.h"
+#include "guest_mem.h"
 #include "hv.h"
+#include "virtio.h"
 #include "x86_setup.h"
 
 /* Exit statuses of minivmm (README.md). */
@@ -27,6 +30,8 @@ struct vmm_config {
 	const char *flat_path;
 	uint64_t flat_addr;
 	enum x86_mode mode;
+	struct kernel_args kernel;	/* kernel.kernel set: --kernel */
+	struct virtio_config virtio;	/* --disk, --net, --console, --rng */
 };
 
 struct vmm;
@@ -42,6 +47,10 @@ struct vmm {
 	struct vmm_config cfg;
 	struct hv_vm hv;
 	uint8_t *mem;
+	struct guest_ram ram;		/* mem as the guest sees it */
+	struct boot_entry boot;		/* --kernel: how vCPU 0 starts */
+	bool irqchip;			/* LAPICs and IOAPIC in the kernel */
+	bool platform;			/* platform_init() ran: platform_exit() */
 	struct vcpu *cpus;
 
 	pthread_mutex_t lock;

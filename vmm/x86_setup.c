@@ -15,6 +15,7 @@ static const char *const x86_mode_names[] = {
 	[X86_MODE_REAL] = "real",
 	[X86_MODE_PROTECTED] = "protected",
 	[X86_MODE_LONG] = "long",
+	[X86_MODE_BOOT64] = "64-bit boot protocol",
 };
 
 int x86_mode_parse(const char *s)
@@ -90,11 +91,16 @@ void x86_write_tables(enum x86_mode mode, uint8_t *mem, uint64_t mem_size)
 	if (mode == X86_MODE_REAL)
 		return;
 	memset(mem + X86_GDT_ADDR, 0, X86_STACK_BASE - X86_GDT_ADDR);
-	put64(mem, X86_GDT_ADDR + X86_SEL_CODE64, GDT_CODE64);
-	put64(mem, X86_GDT_ADDR + X86_SEL_CODE32, GDT_CODE32);
+	if (mode == X86_MODE_BOOT64) {
+		put64(mem, X86_GDT_ADDR + 0x08, GDT_CODE32);
+		put64(mem, X86_GDT_ADDR + X86_SEL_BOOT_CS, GDT_CODE64);
+	} else {
+		put64(mem, X86_GDT_ADDR + X86_SEL_CODE64, GDT_CODE64);
+		put64(mem, X86_GDT_ADDR + X86_SEL_CODE32, GDT_CODE32);
+	}
 	put64(mem, X86_GDT_ADDR + X86_SEL_DATA, GDT_DATA);
 	x86_write_tss_desc(mem, X86_GDT_ADDR + X86_SEL_TSS, X86_TSS_ADDR);
-	if (mode != X86_MODE_LONG)
+	if (mode != X86_MODE_LONG && mode != X86_MODE_BOOT64)
 		return;
 	/* One PML4 entry, four PDPT entries, 2048 2 MiB pages: 0-4 GiB. */
 	put64(mem, X86_PML4_ADDR, X86_PDPT_ADDR | X86_PTE_P | X86_PTE_RW);
@@ -163,6 +169,8 @@ void x86_setup_sregs(enum x86_mode mode, uint64_t entry,
 
 	if (mode == X86_MODE_LONG)
 		seg_set(&sregs->cs, X86_SEL_CODE64, 0, 0xffffffff, 0xb, 64);
+	else if (mode == X86_MODE_BOOT64)
+		seg_set(&sregs->cs, X86_SEL_BOOT_CS, 0, 0xffffffff, 0xb, 64);
 	else
 		seg_set(&sregs->cs, X86_SEL_CODE32, 0, 0xffffffff, 0xb, 32);
 	for (i = 0; i < 5; i++)
@@ -177,7 +185,7 @@ void x86_setup_sregs(enum x86_mode mode, uint64_t entry,
 	sregs->idt.base = 0;
 	sregs->idt.limit = 0;
 	sregs->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
-	if (mode == X86_MODE_LONG) {
+	if (mode == X86_MODE_LONG || mode == X86_MODE_BOOT64) {
 		sregs->cr0 |= X86_CR0_PG;
 		sregs->cr3 = X86_PML4_ADDR;
 		sregs->cr4 = X86_CR4_PAE;

@@ -8,7 +8,10 @@
  *   0x2000 PML4, 0x3000 PDPT, 0x4000-0x7fff four page directories:
  *          identity map of the first 4 GiB with 2 MiB pages
  *   0x8000-0xffff vCPU stacks, 512 bytes each (vCPU n: top 0x10000-n*512)
- * Real mode writes only the stacks.
+ * Real mode writes only the stacks.  X86_MODE_BOOT64 (the Linux 64-bit
+ * boot protocol, --kernel) swaps the code descriptors: 0x08 is the 32-bit
+ * and 0x10 (__BOOT_CS) the 64-bit one; the loaders use 0x10000-0x3ffff
+ * (boot.h).
  */
 #ifndef VMM_X86_SETUP_H
 #define VMM_X86_SETUP_H
@@ -22,6 +25,7 @@ enum x86_mode {
 	X86_MODE_REAL,
 	X86_MODE_PROTECTED,
 	X86_MODE_LONG,
+	X86_MODE_BOOT64,	/* long mode, CS = 0x10 (not on the command line) */
 };
 
 #define X86_GDT_ADDR		0x1000ULL
@@ -39,6 +43,9 @@ enum x86_mode {
 #define X86_SEL_CODE32		0x10
 #define X86_SEL_DATA		0x18
 #define X86_SEL_TSS		0x20
+/* The Linux boot protocol's __BOOT_CS and __BOOT_DS (X86_MODE_BOOT64). */
+#define X86_SEL_BOOT_CS		0x10
+#define X86_SEL_BOOT_DS		0x18
 
 /* Real mode can reach only the first MiB (plus the HMA, not used). */
 #define X86_REAL_LIMIT		0x100000ULL

@@ -15,7 +15,7 @@ pkgs=(
 	# checks: checkpatch (from the kernel source), sparse, clang
 	linux-source-6.1 perl sparse clang lld llvm libclang-rt-14-dev
 	# the beds
-	qemu-system-x86 bochs bochsbios vgabios busybox-static
+	qemu-system-x86 bochs bochsbios vgabios busybox-static acpica-tools
 	isolinux syslinux-common xorriso cpio
 )
 

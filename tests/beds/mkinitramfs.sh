@@ -14,6 +14,8 @@
 #   /minivmm/guests/*.bin      guest blobs
 #   /minivmm/tests/*           tests/build/* and tests/*.sh
 #   /minivmm/bench/*           benchmark programs
+#   /minivmm/linux/vmlinuz     -k: the Debian kernel as a guest of minivmm
+#   /minivmm/linux/*           -k: the guest's initramfs (tests/linux/)
 #   /minivmm/bed-tests.txt     what mvmode=check runs
 #   /minivmm/bench-list.txt    what mvmode=bench runs
 #   /minivmm/demo.sh           what mvmode=run runs
@@ -30,15 +32,18 @@ usage: $0 -o OUT.cpio[.gz] -K KVER [-m minivmm.ko] [-v vmm] [-g guests-dir]
           [-t tests-build-dir] [-s tests-sh-dir] [-l bed-tests.txt]
           [-b bench-dir] [-L bench-list.txt] [-d demo.sh] [-M "kvm_amd ..."]
           [-e EXTRA-DIR]   (copied into /minivmm/tests, e.g. ad-hoc tests)
+          [-k LINUX-DIR]   (LINUX-DIR/* and /boot/vmlinuz-KVER into
+                            /minivmm/linux, for the Linux guest tests)
 EOF
 	exit 1
 }
 
 here=$(cd "$(dirname "$0")" && pwd)
 out='' kver='' ko='' vmm='' guests='' tbuild='' tsh='' list='' bench='' blist='' demo=''
-mods="kvm_amd kvm_intel"
+linux=''
+mods="kvm_amd kvm_intel tun"
 extra=()
-while getopts "o:K:m:v:g:t:s:l:b:L:d:M:e:" opt; do
+while getopts "o:K:m:v:g:t:s:l:b:L:d:M:e:k:" opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	K) kver=$OPTARG ;;
@@ -53,6 +58,7 @@ while getopts "o:K:m:v:g:t:s:l:b:L:d:M:e:" opt; do
 	d) demo=$OPTARG ;;
 	M) mods=$OPTARG ;;
 	e) extra+=("$OPTARG") ;;
+	k) linux=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -163,6 +169,20 @@ done
 if [ -n "$bench" ] && [ -d "$bench" ]; then
 	find "$bench" -maxdepth 1 -type f -perm -u+x \
 		-exec cp {} "$stage/minivmm/bench/" \;
+fi
+
+# The Linux guest: the bed's own kernel (unmodified) and the initramfs of
+# tests/linux/ (~8 + 2 MB; the beds have 2 GiB and 1 GiB of RAM).
+if [ -n "$linux" ]; then
+	mkdir -p "$stage/minivmm/linux"
+	copy_file "/boot/vmlinuz-$kver" "$stage/minivmm/linux"
+	[ -f "$stage/minivmm/linux/vmlinuz-$kver" ] &&
+		mv "$stage/minivmm/linux/vmlinuz-$kver" "$stage/minivmm/linux/vmlinuz"
+	if [ -d "$linux" ] && [ -f "$linux/rootfs.cpio" ]; then
+		cp -a "$linux"/. "$stage/minivmm/linux/"
+	else
+		warn "missing $linux/rootfs.cpio (make -C tests)"
+	fi
 fi
 
 if [ -n "$list" ]; then

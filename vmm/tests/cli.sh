@@ -41,6 +41,24 @@ check "address outside memory" 1 "outside guest memory" --mem 16M --flat "$g/sta
 check "image does not fit" 1 "does not fit" --mem 1M --flat "$g/hello-long.bin@0xffff0"
 check "image over page tables" 1 "overlaps the GDT" --flat "$g/star.bin@0x3000"
 check "real mode above 1 MiB" 1 "below 1 MiB" --mode real --flat "$g/hello-real.bin@0x100000"
+check "--kernel with --flat" 2 "exclude each other" --kernel "$g/star.bin" --flat "$g/star.bin@0x10000"
+check "--initrd without --kernel" 2 "need --kernel" --initrd x --flat "$g/star.bin@0x10000"
+check "--mode with --kernel" 2 "for --flat only" --mode long --kernel "$g/star.bin"
+check "missing kernel" 1 "cannot open kernel $tmp/vmlinuz: No such file" --kernel "$tmp/vmlinuz"
+check "not a kernel" 1 "not a kernel minivmm can boot" --kernel "$g/star.bin"
+check "multiboot kernel loads (then no device)" 1 "MINIVMM_GET_API_VERSION failed" --dev /dev/null --kernel "$g/multiboot.bin"
+check "multiboot kernel with a too small --mem" 1 "does not fit" --mem 1M --kernel "$g/multiboot.bin"
+bz=$(ls /boot/vmlinuz-* 2>/dev/null | head -n 1)
+if [ -n "$bz" ]; then
+	check "bzImage too big for --mem" 1 "does not fit in --mem 32M" --mem 32M --kernel "$bz"
+	check "missing initrd" 1 "cannot open initrd $tmp/initrd" --kernel "$bz" --initrd "$tmp/initrd"
+	check "command line too long" 1 "this kernel takes at most 2047" --kernel "$bz" --cmdline "$(printf '%03000d' 0)"
+else
+	for d in "bzImage too big for --mem" "missing initrd" "command line too long"; do
+		n=$((n + 1))
+		echo "ok $n - $d # SKIP no /boot/vmlinuz-*"
+	done
+fi
 check "missing device" 1 "cannot open $tmp/dev: No such file or directory (is the minivmm module loaded" --dev "$tmp/dev" --flat "$g/star.bin@0x10000"
 check "not a minivmm device" 1 "MINIVMM_GET_API_VERSION failed" --dev /dev/null --flat "$g/star.bin@0x10000"
 

@@ -114,5 +114,41 @@ int main(void)
 	ok(uart_read(&u, UART_MCR) == 0, "MCR reads back");
 	uart_write(&u, UART_LSR, 0);
 	ok(uart_read(&u, UART_LSR) & UART_LSR_THRE, "LSR is read-only");
+
+	/* The 8250 driver's loopback check: MCR = LOOP | OUT2 | RTS. */
+	uart_write(&u, UART_MCR, UART_MCR_LOOP | 0x0a);
+	ok((uart_read(&u, UART_MSR) & 0xf0) == 0x90,
+	   "loopback with OUT2|RTS: MSR reads DCD|CTS (0x90)");
+	uart_write(&u, UART_MCR, UART_MCR_OUT2);
+
+	/* FIFO trigger levels: below it a time-out, at it received data. */
+	uart_write(&u, UART_FCR, UART_FCR_ENABLE | UART_FCR_CLR_RX | 0x80);
+	uart_write(&u, UART_IER, UART_IER_RDI);
+	for (i = 0; i < 7; i++)
+		uart_receive(&u, 'a');
+	ok((uart_read(&u, UART_IIR) & 0x0f) == UART_IIR_RX_TIMEOUT &&
+	   uart_irq_line(&u), "7 bytes under trigger 8: character time-out");
+	uart_receive(&u, 'a');
+	ok((uart_read(&u, UART_IIR) & 0x0f) == UART_IIR_RDI,
+	   "8 bytes at trigger 8: received data available");
+	for (i = 0; i < 8; i++)
+		uart_read(&u, UART_RBR);
+	ok(!uart_irq_line(&u) &&
+	   (uart_read(&u, UART_IIR) & 0x0f) == UART_IIR_NO_INT,
+	   "FIFO read empty: line drops");
+	uart_write(&u, UART_FCR, UART_FCR_ENABLE | 0xc0);
+	for (i = 0; i < 14; i++)
+		uart_receive(&u, 'b');
+	ok((uart_read(&u, UART_IIR) & 0x0f) == UART_IIR_RDI,
+	   "trigger 14 reached with 14 bytes");
+
+	/* THRI re-arms on each enable (the 8250 THRE-bug probe). */
+	uart_write(&u, UART_FCR, 0);
+	uart_write(&u, UART_IER, UART_IER_THRI);
+	v = uart_read(&u, UART_IIR);
+	uart_write(&u, UART_IER, 0);
+	uart_write(&u, UART_IER, UART_IER_THRI);
+	ok(v == UART_IIR_THRI && uart_read(&u, UART_IIR) == UART_IIR_THRI,
+	   "THRI pending again after IER off/on");
 	return tap_done();
 }

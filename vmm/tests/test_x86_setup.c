@@ -20,6 +20,7 @@ static uint64_t get64(const uint8_t *mem, uint64_t gpa)
 int main(void)
 {
 	uint8_t *mem = calloc(1, MEM);
+	struct guest_ram ram = { .host = mem, .size = MEM };
 	struct minivmm_sregs s;
 	struct minivmm_regs r;
 	uint64_t gpa = 0;
@@ -67,11 +68,11 @@ int main(void)
 	ok(s.apic_base == 0xfee00900, "apic_base kept");
 	ok(s.tr.type == 0xb && s.tr.present && s.gdt.base == X86_GDT_ADDR,
 	   "long: TR and GDTR");
-	ok(!guest_linear_to_phys(mem, MEM, &s, 0x10000, &gpa) && gpa == 0x10000,
+	ok(!guest_linear_to_phys(&ram, &s, 0x10000, &gpa) && gpa == 0x10000,
 	   "walker: 0x10000 identity mapped");
-	ok(!guest_linear_to_phys(mem, MEM, &s, 0xfee00000ULL, &gpa) &&
+	ok(!guest_linear_to_phys(&ram, &s, 0xfee00000ULL, &gpa) &&
 	   gpa == 0xfee00000ULL, "walker: 0xfee00000 identity mapped");
-	ok(guest_linear_to_phys(mem, MEM, &s, 1ULL << 32, &gpa) == -1,
+	ok(guest_linear_to_phys(&ram, &s, 1ULL << 32, &gpa) == -1,
 	   "walker: 4 GiB not mapped");
 
 	x86_setup_regs(X86_MODE_LONG, 0x10000, 2, 4, &r);
