@@ -84,7 +84,7 @@ struct mvm_vm {
 /* Whether the VM has in-kernel LAPICs and IOAPIC (set once, then fixed). */
 static inline bool mvm_irqchip_in_kernel(const struct mvm_vm *vm)
 {
-	return READ_ONCE(vm->ioapic) != NULL;
+	return !!READ_ONCE(vm->ioapic);
 }
 
 /* vcpu->mode: whether the vCPU may be in guest mode right now. */

@@ -227,10 +227,23 @@ guest_check "$tmp/out" net-g2h "virtio-net"
 
 # ---- run 2: the data is in the file ----
 cmdline="console=ttyS0 quiet panic=-1 mvphase=verify mvmarker=$marker mvbig=$big_mb"
-timeout "$limit" "$vmm" --kernel "$kernel" --initrd "$rootfs" \
-	--cmdline "$cmdline" --cpus 1 --mem "$mem" --disk "$tmp/disk.img,ro" \
-	< /dev/null > "$tmp/out2" 2> "$tmp/err2"
+run2()
+{
+	timeout "$limit" "$vmm" --kernel "$kernel" --initrd "$rootfs" \
+		--cmdline "$cmdline" --cpus 1 --mem "$mem" \
+		--disk "$tmp/disk.img,ro" < /dev/null > "$tmp/out2" 2> "$tmp/err2"
+}
+run2
 rc=$?
+# Known bug (issue 3 note): a boot on the AMD-V bed sometimes dies in
+# early setup; reported as TODO (skipped, with the log), then run again.
+if [ "$rc" = 3 ] && ! grep -q "^MVV" "$tmp/out2"; then
+	tail -n 30 "$tmp/out2" "$tmp/err2" | sed 's/^/#   /'
+	n=$((n + 1))
+	echo "not ok $n - run 2: boot crashed before /init (status 3) # TODO known intermittent early-boot crash (issue 3); booting again"
+	run2
+	rc=$?
+fi
 [ "$rc" = 0 ]
 result $? "run 2: a new minivmm boots with the disk read-only (status $rc)" "$tmp/out2" "$tmp/err2"
 guest_check "$tmp/out2" verify-mount "run 2"
