@@ -263,52 +263,49 @@ bool virtq_should_notify(struct virtq *vq)
 	return !(ring_load(&vq->avail[0]) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
-size_t iov_to_buf(const struct iovec *iov, unsigned int n, size_t off,
-		  void *buf, size_t len)
+/*
+ * Copies up to @len bytes between @buf and the bytes of @iov from offset
+ * @off on: into the iovec when @to_iov, out of it otherwise.
+ */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t off,
+		       uint8_t *buf, size_t len, bool to_iov)
 {
 	size_t done = 0;
 	unsigned int i;
 
 	for (i = 0; i < n && done < len; i++) {
 		size_t l = iov[i].iov_len, c;
+		uint8_t *p;
 
 		if (off >= l) {
 			off -= l;
 			continue;
 		}
+		p = (uint8_t *)iov[i].iov_base + off;
 		c = l - off;
 		if (c > len - done)
 			c = len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off,
-		       c);
+		if (to_iov)
+			memcpy(p, buf + done, c);
+		else
+			memcpy(buf + done, p, c);
 		done += c;
 		off = 0;
 	}
 	return done;
 }
 
+size_t iov_to_buf(const struct iovec *iov, unsigned int n, size_t off,
+		  void *buf, size_t len)
+{
+	return iov_copy(iov, n, off, buf, len, false);
+}
+
 size_t iov_from_buf(const struct iovec *iov, unsigned int n, size_t off,
 		    const void *buf, size_t len)
 {
-	size_t done = 0;
-	unsigned int i;
-
-	for (i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len, c;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		c = l - off;
-		if (c > len - done)
-			c = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off,
-		       (const uint8_t *)buf + done, c);
-		done += c;
-		off = 0;
-	}
-	return done;
+	/* Only read through when copying into the iovec. */
+	return iov_copy(iov, n, off, (uint8_t *)(uintptr_t)buf, len, true);
 }
 
 unsigned int iov_slice(const struct iovec *iov, unsigned int n, size_t off,
