@@ -120,27 +120,38 @@ type_cmd()
 }
 
 # drive_shell CPUS OUT: the interactive part; one TAP line per answer.
-drive_shell()
+drive_shell()	# CPUS OUT: types commands; shell_* hold the outcomes
 {
 	cpus=$1
 	out=$2
-	if ! wait_for "$out" "MVG ready" "$limit"; then
-		result 1 "cpus=$cpus: the guest shell started (no 'MVG ready')"
-		result 1 "cpus=$cpus: shell answers echo \$((6*7)) with 42 (not run)"
-		result 1 "cpus=$cpus: shell counts the CPUs (not run)"
-		return
-	fi
-	result 0 "cpus=$cpus: the guest shell started"
+	shell_started=1 shell_answer=1 shell_count=1
+	wait_for "$out" "MVG ready" "$limit" || return
+	shell_started=0
 	# The shell may still be starting: the line waits in the UART/tty.
 	# shellcheck disable=SC2016 # expanded by the guest's shell
 	type_cmd 'echo "answer=$((6*7))"'
 	wait_for "$out" "answer=42" 60
-	result $? "cpus=$cpus: shell answers echo \$((6*7)) with 42" "$out"
+	shell_answer=$?
 	# shellcheck disable=SC2016
 	type_cmd 'echo "cpus=$(grep -c ^processor /proc/cpuinfo) kernel=$(uname -r)"'
 	wait_for "$out" "cpus=$cpus kernel=" 60
-	result $? "cpus=$cpus: shell counts $cpus CPUs in /proc/cpuinfo" "$out"
+	shell_count=$?
 	type_cmd 'exit'
+}
+
+# shell_results CPUS OUT: the TAP lines of drive_shell's outcomes (after
+# the boot is judged, so that a retried crash reports no shell failure).
+shell_results()
+{
+	if [ "$shell_started" != 0 ]; then
+		result 1 "cpus=$1: the guest shell started (no 'MVG ready')"
+		result 1 "cpus=$1: shell answers echo \$((6*7)) with 42 (not run)"
+		result 1 "cpus=$1: shell counts the CPUs (not run)"
+		return
+	fi
+	result 0 "cpus=$1: the guest shell started"
+	result "$shell_answer" "cpus=$1: shell answers echo \$((6*7)) with 42" "$2"
+	result "$shell_count" "cpus=$1: shell counts $1 CPUs in /proc/cpuinfo" "$2"
 }
 
 # mark NAME OUT: "GUEST HOST" seconds of the guest's mark NAME.
@@ -233,6 +244,7 @@ boot()
 		retry=0
 		return
 	fi
+	[ $shell = 1 ] && shell_results "$cpus" "$out"
 	[ "$rc" = "$want" ]
 	result $? "cpus=$cpus: minivmm exits with status $want ($end; got $rc after $secs s)" "$out" "$err"
 	grep -q "MVG init" "$out"
