@@ -5,8 +5,17 @@
 # QEMU TCG with SVM+NPT and captures the serial console.
 #
 # usage: qemu.sh -i INITRAMFS -l LOG [-m check|run|bench] [-t WALL-SECONDS]
-#                [-K KVER] [-f]
+#                [-K KVER] [-c CPUS] [-f]
+#   -c  CPUs of the bed (default 1, see below)
 #   -f  also show the console on stdout while it runs (make run)
+#
+# One CPU by default: QEMU 7.2's TCG corrupts the bed kernel's memory when
+# nested SVM guests run while its other CPU runs too (multi-threaded TCG).
+# It is not minivmm's: four exit_bench processes on kvm_amd panic a 2-CPU
+# bed within seconds ("corrupted stack end detected inside scheduler"),
+# and pass with one CPU; with minivmm the symptoms were guest page faults
+# on mapped code, host register state in a guest's VMCB, and the bed
+# dying without a message.  README.md in this directory has the details.
 # BED_CMDLINE in the environment is added to the kernel command line.
 # The log gets the whole console; LOG.token the end-marker word of this run.
 # The exit status is QEMU's (124 on timeout): judge the run by the log.
@@ -14,14 +23,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-initrd='' log='' mode=check wall=600 kver='' follow=0
-while getopts "i:l:m:t:K:f" opt; do
+initrd='' log='' mode=check wall=600 kver='' follow=0 cpus=1
+while getopts "i:l:m:t:K:c:f" opt; do
 	case $opt in
 	i) initrd=$OPTARG ;;
 	l) log=$OPTARG ;;
 	m) mode=$OPTARG ;;
 	t) wall=$OPTARG ;;
 	K) kver=$OPTARG ;;
+	c) cpus=$OPTARG ;;
 	f) follow=1 ;;
 	*) exit 1 ;;
 	esac
@@ -38,7 +48,7 @@ append="console=ttyS0,115200 panic=-1 slub_debug=FZPU no_timer_check quiet"
 append="$append mvbed=qemu mvmode=$mode mvtoken=$token ${BED_CMDLINE:-}"
 
 qemu=(timeout --foreground -k 10 "$wall" qemu-system-x86_64
-      -accel tcg -cpu qemu64,+svm,+npt -m 2048 -smp 2
+      -accel tcg -cpu qemu64,+svm,+npt -m 2048 -smp "$cpus"
       -nodefaults -no-user-config -display none -vga none -monitor none
       -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd"
       -append "$append")
