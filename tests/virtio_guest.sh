@@ -187,19 +187,6 @@ echo "# run 1: $vmm --kernel $kernel --initrd $rootfs --cmdline \"$cmdline\" --d
 t0=$(cut -d' ' -f1 /proc/uptime)
 unshare -n "$0" --netns "$tmp" "$cmdline"
 rc=$(cat "$tmp/rc" 2> /dev/null || echo none)
-# Known bug (issue 3 note): a boot on the AMD-V bed sometimes dies before
-# /init; reported as TODO (skipped, with the log) and run again (3 times
-# at most).  A crash before /init writes nothing to the disks.
-tries=1
-while [ "$rc" = 3 ] && ! grep -q "^MVV" "$tmp/out" && [ $tries -le 3 ]; do
-	tail -n 30 "$tmp/out" "$tmp/err" | sed 's/^/#   /'
-	n=$((n + 1))
-	echo "not ok $n - run 1: boot crashed before /init (status 3) # TODO known intermittent early-boot crash (issue 3); booting again"
-	rm -f "$tmp/in" "$tmp/rc" "$tmp/tap-ok" "$tmp/rc.locked"
-	unshare -n "$0" --netns "$tmp" "$cmdline"
-	rc=$(cat "$tmp/rc" 2> /dev/null || echo none)
-	tries=$((tries + 1))
-done
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "# run 1: minivmm status $rc after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
 [ "$rc" = 0 ]
@@ -248,17 +235,6 @@ run2()
 }
 run2
 rc=$?
-# Known bug (issue 3 note): a boot on the AMD-V bed sometimes dies in
-# early setup; reported as TODO (skipped, with the log), then run again.
-tries=1
-while [ "$rc" = 3 ] && ! grep -q "^MVV" "$tmp/out2" && [ $tries -le 3 ]; do
-	tail -n 30 "$tmp/out2" "$tmp/err2" | sed 's/^/#   /'
-	n=$((n + 1))
-	echo "not ok $n - run 2: boot crashed before /init (status 3) # TODO known intermittent early-boot crash (issue 3); booting again"
-	run2
-	rc=$?
-	tries=$((tries + 1))
-done
 [ "$rc" = 0 ]
 result $? "run 2: a new minivmm boots with the disk read-only (status $rc)" "$tmp/out2" "$tmp/err2"
 guest_check "$tmp/out2" verify-mount "run 2"
