@@ -270,6 +270,11 @@ struct mvm_backend_ops {
 	 */
 	int (*set_sregs)(struct mvm_vcpu *vcpu,
 			 const struct minivmm_sregs *sregs);
+	/*
+	 * CR4 bits the backend cannot give a guest even where the host
+	 * has them; mvm_cr4_valid() leaves them out.
+	 */
+	u64 cr4_unsupported;
 	void (*get_paging)(struct mvm_vcpu *vcpu, struct mvm_paging *pg);
 	/*
 	 * Cheap reads for every return from RUN (no sregs copy): the
@@ -493,6 +498,12 @@ long mvm_vcpu_set_xsave(struct mvm_vcpu *vcpu, const void __user *uaddr);
  * Checked before ops->set_sregs(), which adds its hardware's own checks.
  */
 int mvm_sregs_validate(const struct minivmm_sregs *s);
+/*
+ * The CR4 and EFER bits a guest may set, for SET_SREGS and for the
+ * backends' paths of the guest's own CR4 and EFER writes (sregs.c).
+ */
+u64 mvm_cr4_valid(void);
+u64 mvm_efer_valid(void);
 
 void mvm_msr_vcpu_init(struct mvm_vcpu *vcpu);
 long mvm_vcpu_get_msrs(struct mvm_vcpu *vcpu, void __user *uaddr);

@@ -18,6 +18,7 @@
 #include <asm/cpufeature.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
+#include <asm/processor.h>
 
 #include "mvm.h"
 
@@ -37,7 +38,13 @@
 
 #define MVM_CR0_RESERVED	GENMASK_ULL(63, 32)
 
-static u64 mvm_cr4_valid(void)
+/*
+ * CR4 bits a guest may set: those the host has, minus those the backend
+ * cannot give a guest (ops->cr4_unsupported).  Never offered: CET and
+ * PKS, whose MSR state is not switched, so the guest would run under the
+ * host's.  Used for SET_SREGS and for the guest's own CR4 writes.
+ */
+u64 mvm_cr4_valid(void)
 {
 	u64 valid = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
 		    X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
@@ -63,10 +70,11 @@ static u64 mvm_cr4_valid(void)
 		valid |= X86_CR4_SMAP;
 	if (boot_cpu_has(X86_FEATURE_PKU))
 		valid |= X86_CR4_PKE;
-	return valid;
+	return valid & ~mvm_ops->cr4_unsupported;
 }
 
-static u64 mvm_efer_valid(void)
+/* EFER bits a guest may have (SET_SREGS and WRMSR). */
+u64 mvm_efer_valid(void)
 {
 	u64 valid = EFER_SCE | EFER_LME | EFER_LMA;
 
@@ -75,7 +83,7 @@ static u64 mvm_efer_valid(void)
 	return valid;
 }
 
-/* CR0, CR4 and EFER alone and together; CR3 is the backends' (MAXPHYADDR). */
+/* CR0, CR4 and EFER alone and together, CR3 and CR8. */
 static int mvm_sregs_ctrl_check(const struct minivmm_sregs *s)
 {
 	bool pg = s->cr0 & X86_CR0_PG;
@@ -98,6 +106,11 @@ static int mvm_sregs_ctrl_check(const struct minivmm_sregs *s)
 	if (lma && !(s->cr4 & X86_CR4_PAE))
 		return -EINVAL;
 	if ((s->cr4 & X86_CR4_PCIDE) && !lma)
+		return -EINVAL;
+	/* Above the physical address width: #GP on hardware. */
+	if (s->cr3 >> boot_cpu_data.x86_phys_bits)
+		return -EINVAL;
+	if (s->cr8 > 15)
 		return -EINVAL;
 	return 0;
 }
@@ -188,7 +201,7 @@ static int mvm_sregs_ldt_check(const struct minivmm_segment *ldt)
 
 /*
  * 0 or -EINVAL.  Called by the core before ops->set_sregs(), which adds
- * what its hardware checks (field ranges, canonical bases, CR3 width).
+ * what its hardware checks (field ranges, canonical bases).
  */
 int mvm_sregs_validate(const struct minivmm_sregs *s)
 {

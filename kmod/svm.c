@@ -322,6 +322,8 @@ const struct mvm_backend_ops mvm_svm_ops = {
 	.vcpu_run = svm_vcpu_run,
 	.get_sregs = svm_get_sregs,
 	.set_sregs = svm_set_sregs,
+	/* Not offered to AMD-V guests: 5-level paging, VMX, SMX. */
+	.cr4_unsupported = X86_CR4_LA57 | X86_CR4_VMXE | X86_CR4_SMXE,
 	.get_paging = svm_get_paging,
 	.get_cr8 = svm_get_cr8,
 	.interrupt_allowed = svm_interrupt_allowed,

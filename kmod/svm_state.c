@@ -158,65 +158,6 @@ int svm_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sr)
 	return 0;
 }
 
-/* EFER bits a guest may have; SVME is the backend's own (always set). */
-static u64 svm_efer_valid(void)
-{
-	u64 valid = EFER_SCE | EFER_LME | EFER_LMA;
-
-	if (boot_cpu_has(X86_FEATURE_NX))
-		valid |= EFER_NX;
-	return valid;
-}
-
-static u64 svm_cr4_valid(void)
-{
-	u64 valid = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		    X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		    X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-
-	if (boot_cpu_has(X86_FEATURE_UMIP))
-		valid |= X86_CR4_UMIP;
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		valid |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
-		valid |= X86_CR4_PCIDE;
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		valid |= X86_CR4_OSXSAVE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		valid |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		valid |= X86_CR4_SMAP;
-	if (boot_cpu_has(X86_FEATURE_PKU))
-		valid |= X86_CR4_PKE;
-	return valid;
-}
-
-/* The combinations of CR0/CR4/EFER that VMRUN or the CPU refuse. */
-static int svm_ctrl_check(u64 cr0, u64 cr4, u64 efer)
-{
-	bool pg = cr0 & X86_CR0_PG;
-
-	if (cr0 & ~(u64)SVM_CR0_VALID)
-		return -EINVAL;
-	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
-		return -EINVAL;
-	if (pg && !(cr0 & X86_CR0_PE))
-		return -EINVAL;
-	if (cr4 & ~svm_cr4_valid())
-		return -EINVAL;
-	if (efer & ~svm_efer_valid())
-		return -EINVAL;
-	if ((efer & EFER_LME) && pg) {
-		if (!(cr4 & X86_CR4_PAE) || !(efer & EFER_LMA))
-			return -EINVAL;
-	} else if (efer & EFER_LMA) {
-		return -EINVAL;
-	}
-	if ((cr4 & X86_CR4_PCIDE) && !(efer & EFER_LMA))
-		return -EINVAL;
-	return 0;
-}
-
 static bool svm_apic_base_valid(u64 v)
 {
 	u64 base_mask = GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 12);
@@ -249,15 +190,11 @@ int svm_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sr)
 			return -EINVAL;
 	if (!svm_canonical(sr->gdt.base) || !svm_canonical(sr->idt.base))
 		return -EINVAL;
-	ret = svm_ctrl_check(sr->cr0, sr->cr4, sr->efer);
-	if (ret)
-		return ret;
-	if (sr->cr3 >> boot_cpu_data.x86_phys_bits)
-		return -EINVAL;
-	/* VMRUN refuses a 64-bit code segment with a 32-bit default size. */
-	if ((sr->efer & EFER_LMA) && sr->cs.l && sr->cs.db)
-		return -EINVAL;
-	if (sr->cr8 > 15)
+	/*
+	 * Reserved CR0 bits below 32, on top of mvm_sregs_validate(), which
+	 * has checked CR0, CR3, CR4, CR8 and EFER alone and together.
+	 */
+	if (sr->cr0 & ~(u64)SVM_CR0_VALID)
 		return -EINVAL;
 	if (!svm_apic_base_valid(sr->apic_base))
 		return -EINVAL;
@@ -281,9 +218,10 @@ int svm_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sr)
 	st->efer = sr->efer | EFER_SVME;
 	s->vmcb->ctl.int_ctl = (s->vmcb->ctl.int_ctl & ~SVM_INT_V_TPR_MASK) |
 			       (u32)sr->cr8;
-	/* With the in-kernel LAPIC, V_TPR is reloaded from its TPR. */
-	if (vcpu->lapic)
-		mvm_irq_set_cr8(vcpu, sr->cr8);
+	/*
+	 * With the in-kernel LAPIC, V_TPR is reloaded from its TPR, which
+	 * the core has set to sr->cr8 (and its APIC base to sr->apic_base).
+	 */
 	s->apic_base = sr->apic_base;
 	return 0;
 }
@@ -397,7 +335,8 @@ static int svm_set_efer(struct mvm_vcpu *vcpu, u64 efer)
 	struct vmcb_save *st = &to_svm(vcpu)->vmcb->save;
 	u64 old = st->efer;
 
-	if (efer & ~svm_efer_valid())
+	/* SVME is the backend's own (always set). */
+	if (efer & ~mvm_efer_valid())
 		return -EINVAL;
 	/* LMA is read-only; LME may not change while paging is on. */
 	efer = (efer & ~EFER_LMA) | (old & EFER_LMA);

@@ -396,6 +396,8 @@ const struct mvm_backend_ops mvm_vmx_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.get_sregs = vmx_get_sregs,
 	.set_sregs = vmx_set_sregs,
+	/* No nested VMX, no SMX. */
+	.cr4_unsupported = X86_CR4_VMXE | X86_CR4_SMXE,
 	.get_paging = vmx_get_paging,
 	.get_cr8 = vmx_get_cr8,
 	.interrupt_allowed = vmx_interrupt_allowed,

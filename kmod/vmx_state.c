@@ -11,30 +11,14 @@
 #include <asm/msr.h>
 #include <asm/processor-flags.h>
 #include "mvm.h"
-#include "lapic.h"
 #include "vmx.h"
 
-#define VMX_EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 #define VMX_APIC_BASE_DEFAULT	0xfee00000ull
 #define VMX_APIC_ENABLE		BIT_ULL(11)
 #define VMX_APIC_BSP		BIT_ULL(8)
 #define VMX_DR6_FIXED		0xffff0ff0ull
 #define VMX_DR7_FIXED		0x400ull
 #define VMX_PAT_DEFAULT		0x0007040600070406ull
-
-/*
- * CR4 bits a guest may set (if the CPU has them).  Left out: VMXE/SMXE
- * (no nesting), CET and PKS, whose MSR state is not switched, so the
- * guest would run under the host's.
- */
-#define VMX_CR4_GUEST	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |	\
-			 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |	\
-			 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |	\
-			 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |		\
-			 X86_CR4_UMIP | X86_CR4_LA57 |			\
-			 X86_CR4_FSGSBASE | X86_CR4_PCIDE |		\
-			 X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP | \
-			 X86_CR4_PKE)
 
 static void vmx_set_seg(enum vmx_seg n, u16 sel, u64 base, u32 limit, u32 ar)
 {
@@ -192,7 +176,7 @@ int vmx_write_cr4(struct vmx_vcpu *vmx, u64 val)
 	u64 old = vmx_vmread(VMCS_CR4_SHADOW);
 
 	/* Only bits this CPU supports in VMX operation and we allow. */
-	if (val & ~(vmx_caps.cr4_fixed1 & VMX_CR4_GUEST))
+	if (val & ~(vmx_caps.cr4_fixed1 & mvm_cr4_valid()))
 		return -EINVAL;
 	/* PAE may not be cleared in long mode */
 	if (vmx_long_mode() && !(val & X86_CR4_PAE))
@@ -253,7 +237,6 @@ static void vmx_put_seg(enum vmx_seg n, const struct minivmm_segment *s)
 int vmx_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	int r;
 
 	memset(sregs, 0, sizeof(*sregs));
 	vmx_get_seg(VMX_CS, &sregs->cs);
@@ -274,11 +257,8 @@ int vmx_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs)
 	sregs->cr4 = vmx_guest_cr4();
 	sregs->cr8 = vmx_get_cr8(vcpu);
 	sregs->efer = vmx_vmread(VMCS_GUEST_EFER);
+	/* The core reads an in-kernel LAPIC's apic_base itself. */
 	sregs->apic_base = vmx->apic_base;
-	/* With an in-kernel LAPIC, APIC_BASE is the LAPIC's MSR. */
-	if (vcpu->lapic &&
-	    !mvm_lapic_msr_read(vcpu, MSR_IA32_APICBASE, &sregs->apic_base, &r))
-		sregs->apic_base = vmx->apic_base;
 	return 0;
 }
 
@@ -291,7 +271,6 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 		[VMX_FS] = &sregs->fs, [VMX_GS] = &sregs->gs,
 		[VMX_LDTR] = &sregs->ldt, [VMX_TR] = &sregs->tr,
 	};
-	u64 efer = sregs->efer;
 	u64 old_cr0, old_cr4, old_efer;
 	int n, ret;
 
@@ -304,36 +283,22 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 	for (n = 0; n < ARRAY_SIZE(sregs->reserved); n++)
 		if (sregs->reserved[n])
 			return -EINVAL;
-	if (efer & ~VMX_EFER_ALLOWED)
-		return -EINVAL;
-	if (sregs->cr8 > 15)
-		return -EINVAL;
-	/* Above the physical address width: #GP on hardware */
-	if (sregs->cr3 >> boot_cpu_data.x86_phys_bits)
-		return -EINVAL;
 	/* With an in-kernel LAPIC it checks apic_base (x2APIC bit too). */
 	if (!vcpu->lapic &&
 	    ((sregs->apic_base & 0xfff) & ~(VMX_APIC_ENABLE | VMX_APIC_BSP) ||
 	     sregs->apic_base >> boot_cpu_data.x86_phys_bits))
 		return -EINVAL;
-	/* Long mode paging needs PAE. */
-	if ((efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG) &&
-	    !(sregs->cr4 & X86_CR4_PAE))
-		return -EINVAL;
-	/*
-	 * EFER.LMA is what LME and CR0.PG make it (vmx_update_lma() derives
-	 * it, and the IA-32e mode entry control from it): a state that says
-	 * otherwise is refused, not silently changed into another mode.
-	 */
-	if (!(efer & EFER_LMA) !=
-	    !((efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)))
-		return -EINVAL;
 
-	/* Write CR0/CR4 through the guest's rules, undo on failure. */
+	/*
+	 * mvm_sregs_validate() has checked CR0, CR3, CR4, CR8 and EFER, so
+	 * EFER.LMA is what LME and CR0.PG make it (as vmx_update_lma()
+	 * derives it).  Write CR0/CR4 through the guest's rules, which add
+	 * the VMX fixed bits, and undo on failure.
+	 */
 	old_cr0 = vmx_vmread(VMCS_CR0_SHADOW);
 	old_cr4 = vmx_vmread(VMCS_CR4_SHADOW);
 	old_efer = vmx_vmread(VMCS_GUEST_EFER);
-	vmx_vmwrite(VMCS_GUEST_EFER, efer & ~EFER_LMA);
+	vmx_vmwrite(VMCS_GUEST_EFER, sregs->efer & ~EFER_LMA);
 	vmx_vmwrite(VMCS_GUEST_CR3, sregs->cr3);
 	/* CR4 first with LMA off, so PAE/PCIDE checks see the new mode */
 	vmx_vmwrite(VMCS_CR4_SHADOW, 0);
@@ -361,18 +326,9 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 	vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, sregs->idt.limit);
 	vmx->cr2 = sregs->cr2;
 	vmx->need_flush = true;
-	if (vcpu->lapic) {
-		u64 cur;
-
-		mvm_irq_set_cr8(vcpu, sregs->cr8);
-		/* Like a host-side WRMSR; the LAPIC refuses what it must. */
-		if (mvm_lapic_msr_read(vcpu, MSR_IA32_APICBASE, &cur, &ret) &&
-		    !ret && cur != sregs->apic_base &&
-		    mvm_lapic_msr_write(vcpu, MSR_IA32_APICBASE,
-					sregs->apic_base, &ret) && ret)
-			return -EINVAL;
+	/* The core has given an in-kernel LAPIC both CR8 and apic_base. */
+	if (vcpu->lapic)
 		return 0;
-	}
 	vmx->cr8 = sregs->cr8;
 	vmx->apic_base = sregs->apic_base;
 	return 0;
@@ -483,7 +439,7 @@ int vmx_set_msr(struct mvm_vcpu *vcpu, u32 index, u64 data)
 
 	switch (index) {
 	case MSR_EFER:
-		if (data & ~VMX_EFER_ALLOWED)
+		if (data & ~mvm_efer_valid())
 			return -EINVAL;
 		efer = vmx_vmread(VMCS_GUEST_EFER);
 		/* LME may not change while paging is on; LMA is read-only */

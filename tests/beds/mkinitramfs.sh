@@ -39,6 +39,8 @@ EOF
 }
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/initramfs.sh
+. "$here/../lib/initramfs.sh"
 out='' kver='' ko='' vmm='' guests='' tbuild='' tsh='' list='' bench='' blist='' demo=''
 linux=''
 mods="kvm_amd kvm_intel tun"
@@ -88,32 +90,11 @@ done
 install -m 0755 "$here/init.sh" "$stage/init"
 
 # Kernel modules the tests may load (KVM, to compare or to compete with).
-moddir=/lib/modules/$kver
-for mod in $mods; do
-	deps=$(modprobe -S "$kver" --show-depends "$mod" 2> /dev/null |
-	       awk '$1 == "insmod" { print $2 }') ||
-		{ warn "no module $mod for $kver"; continue; }
-	[ -n "$deps" ] || { warn "no module $mod for $kver"; continue; }
-	for path in $deps; do
-		rel=${path#"$moddir"/}
-		dst=$stage/lib/modules/$kver/${rel%.xz}
-		dst=${dst%.zst}
-		[ -e "$dst" ] && continue
-		mkdir -p "${dst%/*}"
-		# busybox insmod wants plain .ko files
-		case $path in
-		*.xz) xz -dc "$path" > "$dst" ;;
-		*.zst) zstd -qdc "$path" > "$dst" ;;
-		*) cp "$path" "$dst" ;;
-		esac
-	done
+# shellcheck disable=SC2086 # one module a word
+initramfs_kmods "$stage" "$kver" $mods
+for mod in $initramfs_kmods_missing; do
+	warn "no module $mod for $kver"
 done
-if [ -d "$stage/lib/modules/$kver" ]; then
-	for f in modules.order modules.builtin modules.builtin.modinfo; do
-		[ -e "$moddir/$f" ] && cp "$moddir/$f" "$stage/lib/modules/$kver/"
-	done
-	depmod -b "$stage" "$kver"
-fi
 
 copy_file()	# SRC DST-DIR [MODE]
 {

@@ -14,29 +14,17 @@ set -eu
 out=${1:?usage: mkrootfs.sh OUT.cpio [INIT-SCRIPT]}
 here=$(cd "$(dirname "$0")" && pwd)
 init=${2:-$here/init.sh}
+# shellcheck source=../lib/initramfs.sh
+. "$here/../lib/initramfs.sh"
 
-busybox=/bin/busybox
-[ -x "$busybox" ] || busybox=$(command -v busybox)
-file -L "$busybox" | grep -q 'statically linked' || {
-	echo "mkrootfs: need a static busybox (busybox-static)" >&2
-	exit 1
-}
+initramfs_busybox mkrootfs
 
 mkdir -p "$(dirname "$out")"
 stage=$(mktemp -d "$(dirname "$out")/.rootfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
-mkdir -p "$stage/bin" "$stage/sbin" "$stage/dev" "$stage/proc" \
-	"$stage/sys" "$stage/tmp" "$stage/root" "$stage/etc"
-cp "$busybox" "$stage/bin/busybox"
-for applet in $("$busybox" --list); do
-	[ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"
-done
-install -m 0755 "$init" "$stage/init"
-echo 'root:x:0:0:root:/root:/bin/sh' > "$stage/etc/passwd"
 # The kernel's built-in initramfs already has /dev/console, which /init
 # needs before it mounts devtmpfs.
+initramfs_guest "$stage" "$init"
 
-(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
-	cpio --null -o -H newc --owner=0:0 --quiet) > "$out.tmp"
-mv "$out.tmp" "$out"
+initramfs_pack "$stage" "$out"
