@@ -59,6 +59,7 @@ typedef uint64_t mvm_u64;
 #define MINIVMM_CAP_TSC_KHZ		12	/* guest TSC frequency, kHz */
 #define MINIVMM_CAP_APIC_BUS_KHZ	13	/* LAPIC timer input clock, kHz */
 #define MINIVMM_CAP_MP_STATE		14	/* GET/SET_MP_STATE work */
+#define MINIVMM_CAP_IOPORT_RANGE	15	/* SET_IOPORT_RANGE works */
 
 #define MINIVMM_BACKEND_VMX		1	/* Intel VT-x with EPT */
 #define MINIVMM_BACKEND_SVM		2	/* AMD-V with NPT */
@@ -170,6 +171,32 @@ struct minivmm_msi {
 };
 
 #define MINIVMM_SIGNAL_MSI	_IOW(MINIVMM_IO, 0x14, struct minivmm_msi)
+
+/* The ports have no device: handled in the kernel, no exit. */
+#define MINIVMM_IOPORT_NODEV	(1u << 0)
+
+/*
+ * Sets the attributes of ports base .. base + len - 1 to `flags`.  By
+ * default (flags 0) every port access exits to userspace.  With
+ * MINIVMM_IOPORT_NODEV the kernel answers IN/INB/INW/INL from these ports
+ * with all ones and drops OUT, without an exit, as an ISA/PCI bus does
+ * for an address nobody decodes (PCI configuration probing through
+ * 0xcf8/0xcfc, for instance, then costs no round trip).  The port an
+ * access starts at decides: an INL from 0xcfc is answered when 0xcfc has
+ * the flag, whatever 0xcfd-0xcff have.  The string forms (INS/OUTS)
+ * always exit.  Valid at any time; a vCPU sees the change from its next
+ * port access on.  EINVAL: len == 0, base + len > 0x10000, unknown flags
+ * or pad != 0.
+ */
+struct minivmm_ioport_range {
+	mvm_u32 base;			/* first port */
+	mvm_u32 len;			/* number of ports, >= 1 */
+	mvm_u32 flags;			/* MINIVMM_IOPORT_* */
+	mvm_u32 pad;			/* must be 0 */
+};
+
+#define MINIVMM_SET_IOPORT_RANGE \
+	_IOW(MINIVMM_IO, 0x15, struct minivmm_ioport_range)
 
 /* ------------------------------------------------------------------ */
 /* vCPU ioctls */
@@ -390,6 +417,8 @@ MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_create_irqchip) == 8, "irqchip");
 MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_irq_line) == 8, "irq_line");
 MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_msi) == 24, "msi");
 MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_mp_state) == 8, "mp_state");
+MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_ioport_range) == 16,
+		      "ioport_range");
 MINIVMM_STATIC_ASSERT(sizeof(struct minivmm_run) == 312, "run");
 
 #endif /* MINIVMM_H */

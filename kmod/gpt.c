@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The guest-physical page table (EPT or NPT): 4 levels of 512
- * entries, 4 KiB leaves.  The backend supplies the entry bits; this file
- * only knows the shape.  Intermediate tables stay until the VM dies, so
- * hardware never walks a freed table.
+ * entries, 4 KiB leaves, and 2 MiB leaves at level 2 where a slot backs
+ * a whole aligned 2 MiB of guest-physical space with physically
+ * contiguous pages (a transparent huge page, typically).  The backend
+ * supplies the entry bits; this file only knows the shape (bit 7 makes a
+ * level-2 entry a leaf in EPT and NPT alike).  Intermediate tables stay
+ * until the VM dies, so hardware never walks a freed table; a 2 MiB leaf
+ * is only put where no table is, and a table never replaces a leaf (slots
+ * do not overlap, and unmapping clears the leaf).
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -14,6 +19,23 @@
 
 #define MVM_GPT_LEVELS		4
 #define MVM_GPT_ENTRIES		512
+#define MVM_GPT_HUGE		BIT_ULL(7)	/* PS: level-2 leaf */
+#define MVM_GPT_HUGE_PAGES	512		/* 4 KiB pages in 2 MiB */
+
+/*
+ * 2 MiB leaves on AMD-V only for now: NPT always has them, while EPT
+ * needs a capability check (IA32_VMX_EPT_VPID_CAP bit 16) in the VT-x
+ * backend first.
+ */
+static bool mvm_gpt_huge_ok(void)
+{
+	return mvm_ops->id == MINIVMM_BACKEND_SVM;
+}
+
+static bool mvm_gpt_is_huge(u64 e, int level)
+{
+	return level == 2 && mvm_ops->gpt_present(e) && (e & MVM_GPT_HUGE);
+}
 
 static unsigned int mvm_gpt_index(u64 gpa, int level)
 {
@@ -46,7 +68,8 @@ static void mvm_gpt_free_level(u64 *table, int level)
 		for (i = 0; i < MVM_GPT_ENTRIES; i++) {
 			u64 e = table[i];
 
-			if (mvm_ops->gpt_present(e))
+			if (mvm_ops->gpt_present(e) &&
+			    !mvm_gpt_is_huge(e, level))
 				mvm_gpt_free_level(__va(e & PTE_PFN_MASK),
 						   level - 1);
 		}
@@ -62,16 +85,21 @@ void mvm_gpt_free(struct mvm_gpt *gpt)
 	gpt->root = NULL;
 }
 
-/* Returns the level-1 table covering @gpa, allocating on the way. */
-static u64 *mvm_gpt_walk(struct mvm_gpt *gpt, u64 gpa, bool alloc)
+/*
+ * Returns the table of level @to covering @gpa, allocating on the way;
+ * NULL on failure or where a 2 MiB leaf covers @gpa.
+ */
+static u64 *mvm_gpt_walk(struct mvm_gpt *gpt, u64 gpa, bool alloc, int to)
 {
 	u64 *table = gpt->root;
 	int level;
 
 	lockdep_assert_held(&gpt->lock);
-	for (level = MVM_GPT_LEVELS; level > 1; level--) {
+	for (level = MVM_GPT_LEVELS; level > to; level--) {
 		u64 *e = &table[mvm_gpt_index(gpa, level)];
 
+		if (mvm_gpt_is_huge(*e, level))
+			return NULL;
 		if (!mvm_ops->gpt_present(*e)) {
 			phys_addr_t pa;
 			u64 *next;
@@ -88,19 +116,73 @@ static u64 *mvm_gpt_walk(struct mvm_gpt *gpt, u64 gpa, bool alloc)
 	return table;
 }
 
+/* The level-2 entry of @gpa if it is a 2 MiB leaf, else NULL. */
+static u64 *mvm_gpt_huge_entry(struct mvm_gpt *gpt, u64 gpa)
+{
+	u64 *pd = mvm_gpt_walk(gpt, gpa, false, 2);
+	u64 *e;
+
+	if (!pd)
+		return NULL;
+	e = &pd[mvm_gpt_index(gpa, 2)];
+	return mvm_gpt_is_huge(*e, 2) ? e : NULL;
+}
+
 static void mvm_gpt_unmap_locked(struct mvm_gpt *gpt, u64 gpa,
 				 unsigned long npages)
 {
-	unsigned long i;
-	u64 *pt = NULL;
+	unsigned long i = 0;
+	u64 *pt = NULL, *huge;
 
-	for (i = 0; i < npages; i++, gpa += PAGE_SIZE) {
-		/* A new level-1 table every 512 pages. */
-		if (!pt || !mvm_gpt_index(gpa, 1))
-			pt = mvm_gpt_walk(gpt, gpa, false);
+	while (i < npages) {
+		/* A new level-1 table (or a 2 MiB leaf) every 512 pages. */
+		if (!pt || !mvm_gpt_index(gpa, 1)) {
+			huge = mvm_gpt_huge_entry(gpt, gpa);
+			/* Mapped only where the slot covers all of it. */
+			if (huge && !mvm_gpt_index(gpa, 1) &&
+			    npages - i >= MVM_GPT_HUGE_PAGES) {
+				WRITE_ONCE(*huge, 0);
+				pt = NULL;
+				i += MVM_GPT_HUGE_PAGES;
+				gpa += (u64)MVM_GPT_HUGE_PAGES << PAGE_SHIFT;
+				continue;
+			}
+			pt = mvm_gpt_walk(gpt, gpa, false, 1);
+		}
 		if (pt)
 			WRITE_ONCE(pt[mvm_gpt_index(gpa, 1)], 0);
+		i++;
+		gpa += PAGE_SIZE;
 	}
+}
+
+/*
+ * Maps pages[0..511] at @gpa with one 2 MiB leaf if @gpa is 2 MiB
+ * aligned, the pages are one aligned physically contiguous run, and no
+ * level-1 table is there yet.  Returns whether it did.
+ */
+static bool mvm_gpt_map_huge(struct mvm_gpt *gpt, u64 gpa,
+			     struct page **pages, unsigned int prot)
+{
+	unsigned long pfn = page_to_pfn(pages[0]);
+	u64 *pd, *e;
+	unsigned int i;
+
+	if (!mvm_gpt_huge_ok() || !IS_ALIGNED(gpa, PMD_SIZE) ||
+	    !IS_ALIGNED(pfn, MVM_GPT_HUGE_PAGES))
+		return false;
+	for (i = 1; i < MVM_GPT_HUGE_PAGES; i++) {
+		if (page_to_pfn(pages[i]) != pfn + i)
+			return false;
+	}
+	pd = mvm_gpt_walk(gpt, gpa, true, 2);
+	if (!pd)
+		return false;
+	e = &pd[mvm_gpt_index(gpa, 2)];
+	if (mvm_ops->gpt_present(*e))
+		return false;
+	WRITE_ONCE(*e, mvm_ops->gpt_leaf(PFN_PHYS(pfn), prot) | MVM_GPT_HUGE);
+	return true;
 }
 
 int mvm_gpt_map(struct mvm_gpt *gpt, u64 gpa, struct page **pages,
@@ -114,7 +196,14 @@ int mvm_gpt_map(struct mvm_gpt *gpt, u64 gpa, struct page **pages,
 		u64 addr = gpa + ((u64)i << PAGE_SHIFT);
 
 		if (!pt || !mvm_gpt_index(addr, 1)) {
-			pt = mvm_gpt_walk(gpt, addr, true);
+			if (npages - i >= MVM_GPT_HUGE_PAGES &&
+			    mvm_gpt_map_huge(gpt, addr, pages + i, prot)) {
+				pt = NULL;
+				i += MVM_GPT_HUGE_PAGES - 1;
+				cond_resched();
+				continue;
+			}
+			pt = mvm_gpt_walk(gpt, addr, true, 1);
 			if (!pt) {
 				mvm_gpt_unmap_locked(gpt, gpa, i);
 				mutex_unlock(&gpt->lock);

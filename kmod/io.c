@@ -6,9 +6,18 @@
  * instruction: registers, rcx/rsi/rdi for string forms, rip.
  *
  * mvm_io_exit() runs inside vcpu_run with preemption off: no sleeping.
+ *
+ * Ports userspace declared to have no device (MINIVMM_SET_IOPORT_RANGE)
+ * are answered here without an exit: an IN reads all ones, an OUT is
+ * dropped.  Their bitmap (one bit a port) is allocated on first use and
+ * lives as long as the VM; bits change with atomic bitops, so a vCPU may
+ * test them at any time without a lock.
  */
+#include <linux/bitmap.h>
 #include <linux/kernel.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <asm/processor-flags.h>
 
 #include "mvm.h"
@@ -97,6 +106,67 @@ static bool mvm_io_valid(const struct mvm_io *io)
 	return true;
 }
 
+#define MVM_IO_PORTS	0x10000
+
+long mvm_vm_set_ioport_range(struct mvm_vm *vm, void __user *uarg)
+{
+	struct minivmm_ioport_range r;
+	unsigned long *map;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	if ((r.flags & ~MINIVMM_IOPORT_NODEV) || r.pad)
+		return -EINVAL;
+	if (!r.len || r.base >= MVM_IO_PORTS || r.len > MVM_IO_PORTS - r.base)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	map = vm->ioport_nodev;
+	if (!map && (r.flags & MINIVMM_IOPORT_NODEV)) {
+		map = bitmap_zalloc(MVM_IO_PORTS, GFP_KERNEL_ACCOUNT);
+		if (!map) {
+			mutex_unlock(&vm->lock);
+			return -ENOMEM;
+		}
+		/* Pairs with smp_load_acquire() in mvm_io_nodev(). */
+		smp_store_release(&vm->ioport_nodev, map);
+	}
+	/* Bit by bit: vCPUs read the map concurrently (atomic bitops). */
+	if (map) {
+		u32 port;
+
+		for (port = r.base; port < r.base + r.len; port++) {
+			if (r.flags & MINIVMM_IOPORT_NODEV)
+				set_bit(port, map);
+			else
+				clear_bit(port, map);
+		}
+	}
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+void mvm_vm_free_ioports(struct mvm_vm *vm)
+{
+	bitmap_free(vm->ioport_nodev);
+	vm->ioport_nodev = NULL;
+}
+
+/*
+ * Whether the access goes to no device.  As in the VMM's dispatch, the
+ * port an access starts at decides who decodes it (a dword at 0xcf8 is
+ * PCI's CONFIG_ADDRESS even though the byte register 0xcf9 is another).
+ */
+static bool mvm_io_nodev(struct mvm_vm *vm, u16 port)
+{
+	/* Pairs with smp_store_release(): a map seen is a zeroed map. */
+	const unsigned long *map = smp_load_acquire(&vm->ioport_nodev);
+
+	return map && test_bit(port, map);
+}
+
+static void mvm_io_in_rax(struct mvm_vcpu *vcpu, u8 size, u32 val);
+
 int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
 {
 	struct minivmm_run *run = vcpu->run;
@@ -104,6 +174,14 @@ int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
 
 	if (WARN_ON_ONCE(!mvm_io_valid(io)))
 		return -EINVAL;
+
+	/* No device: the bus answers all ones and drops writes. */
+	if (!io->string && mvm_io_nodev(vcpu->vm, io->port)) {
+		if (io->in)
+			mvm_io_in_rax(vcpu, io->size, ~0U);
+		vcpu->rip = io->next_rip;
+		return MVM_RESUME;
+	}
 
 	if (io->string && io->rep) {
 		u64 rcx = vcpu->gprs[MVM_RCX] & mvm_addr_mask(io->addr_size);
@@ -143,12 +221,11 @@ int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
 	return MVM_USER;
 }
 
-static void mvm_io_in_rax(struct mvm_vcpu *vcpu, u8 size)
+/* Puts the low @size bytes of @val in rax as IN does. */
+static void mvm_io_in_rax(struct mvm_vcpu *vcpu, u8 size, u32 val)
 {
 	unsigned long *rax = &vcpu->gprs[MVM_RAX];
-	u32 val = 0;
 
-	memcpy(&val, vcpu->io_data, size);
 	switch (size) {
 	case 1:
 		*rax = (*rax & ~0xffUL) | (u8)val;
@@ -172,8 +249,12 @@ int mvm_io_complete(struct mvm_vcpu *vcpu)
 	int idx;
 
 	if (!io->string) {
-		if (io->in)
-			mvm_io_in_rax(vcpu, io->size);
+		if (io->in) {
+			u32 val = 0;
+
+			memcpy(&val, vcpu->io_data, io->size);
+			mvm_io_in_rax(vcpu, io->size, val);
+		}
 		vcpu->rip = io->next_rip;
 		return 0;
 	}

@@ -130,6 +130,7 @@ long mvm_check_cap(unsigned long cap)
 	case MINIVMM_CAP_APIC_BUS_KHZ:
 		return MVM_APIC_BUS_KHZ;
 	case MINIVMM_CAP_MP_STATE:
+	case MINIVMM_CAP_IOPORT_RANGE:
 		return 1;
 	default:
 		return 0;

@@ -79,6 +79,7 @@ struct mvm_vm {
 	void *arch;			/* the backend's per-VM state */
 	rwlock_t slots_lock;		/* writers also hold vm->lock */
 	struct mvm_ioapic *ioapic;	/* MINIVMM_CREATE_IRQCHIP, or NULL */
+	unsigned long *ioport_nodev;	/* io.c: ports without a device */
 };
 
 /* Whether the VM has in-kernel LAPICs and IOAPIC (set once, then fixed). */
@@ -388,6 +389,9 @@ int mvm_msr_guest_write(struct mvm_vcpu *vcpu, u32 index, u64 data);
 int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write);
 
 int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io);
+/* io.c: MINIVMM_SET_IOPORT_RANGE, and its bitmap at VM destruction. */
+long mvm_vm_set_ioport_range(struct mvm_vm *vm, void __user *uarg);
+void mvm_vm_free_ioports(struct mvm_vm *vm);
 
 /*
  * Called by the core at the start of MINIVMM_RUN when vcpu->pending says

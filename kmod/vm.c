@@ -10,6 +10,9 @@
  * MINIVMM_CREATE_IRQCHIP adds the IOAPIC (ioapic.c); each vCPU created
  * afterwards gets a LAPIC (lapic.c).  Device interrupts then come in with
  * MINIVMM_IRQ_LINE and MINIVMM_SIGNAL_MSI.
+ *
+ * MINIVMM_SET_IOPORT_RANGE marks ports without a device, which io.c then
+ * answers without an exit.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,6 +43,7 @@ static void mvm_vm_destroy(struct mvm_vm *vm)
 	if (vm->ioapic)
 		mvm_ioapic_free(vm);
 	mvm_vm_free_slots(vm);
+	mvm_vm_free_ioports(vm);
 	mvm_ops->vm_destroy(vm);
 	mvm_gpt_free(&vm->gpt);
 	mmdrop(vm->mm);
@@ -138,6 +142,8 @@ static long mvm_vm_ioctl(struct file *filp, unsigned int cmd,
 		return mvm_vm_irq_line(vm, uarg);
 	case MINIVMM_SIGNAL_MSI:
 		return mvm_vm_signal_msi(vm, uarg);
+	case MINIVMM_SET_IOPORT_RANGE:
+		return mvm_vm_set_ioport_range(vm, uarg);
 	case MINIVMM_CHECK_CAP:
 		return mvm_check_cap(arg);
 	default:

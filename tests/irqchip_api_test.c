@@ -126,7 +126,7 @@ static int test_caps(void)
 		tap_diag("TSC %ld kHz", khz);
 		CHECK(khz >= 100000 && khz <= 20000000, "CAP_TSC_KHZ %ld", khz);
 	}
-	CHECK_EQ(ioctl(vm->fd, MINIVMM_CHECK_CAP, 15), 0, "unknown cap 15");
+	CHECK_EQ(ioctl(vm->fd, MINIVMM_CHECK_CAP, 16), 0, "unknown cap 16");
 	return CASE_PASS;
 }
 

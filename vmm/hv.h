@@ -18,12 +18,15 @@ struct hv_vm {
 	size_t vcpu_map_size;
 };
 
+struct hv_exit_stats;
+
 struct hv_vcpu {
 	int fd;
 	unsigned int id;
 	void *map;			/* the vCPU mapping */
 	size_t map_size;
 	struct minivmm_run *run;	/* offset 0 of the mapping */
+	struct hv_exit_stats *stats;	/* NULL unless hv_vcpu_stats_enable */
 };
 
 /*
@@ -48,6 +51,14 @@ int hv_irq_line(struct hv_vm *vm, uint32_t gsi, uint32_t level);
 /* An MSI write; returns the number of vCPUs reached or -1. */
 int hv_signal_msi(struct hv_vm *vm, uint64_t address, uint32_t data);
 
+/*
+ * Ports [@base, @base + @len) get MINIVMM_IOPORT_* @flags: with
+ * MINIVMM_IOPORT_NODEV the kernel answers them (all ones, writes dropped)
+ * without an exit.  ENOTTY from a module without MINIVMM_SET_IOPORT_RANGE.
+ */
+int hv_set_ioport_range(struct hv_vm *vm, uint32_t base, uint32_t len,
+			uint32_t flags);
+
 int hv_vcpu_create(struct hv_vm *vm, unsigned int id, struct hv_vcpu *vcpu);
 void hv_vcpu_destroy(struct hv_vcpu *vcpu);
 /* One MINIVMM_RUN; -1 with errno EINTR when a signal interrupted it. */
@@ -63,6 +74,14 @@ int hv_set_msrs(struct hv_vcpu *vcpu, const struct minivmm_msr_entry *e,
 		uint32_t n);
 int hv_get_mp_state(struct hv_vcpu *vcpu, uint32_t *state);
 int hv_set_mp_state(struct hv_vcpu *vcpu, uint32_t state);
+/*
+ * Exit statistics (for --debug): from then on hv_vcpu_run() counts the
+ * exits by reason, port and MMIO page, and the time spent inside RUN and
+ * outside it handling each one; hv_vcpu_stats_print() writes the summary
+ * to stderr.  Off by default: the clock reads cost a little per exit.
+ */
+int hv_vcpu_stats_enable(struct hv_vcpu *vcpu);
+void hv_vcpu_stats_print(struct hv_vcpu *vcpu);
 /* The port IO data of the current IO exit (count * size bytes). */
 void *hv_io_data(struct hv_vcpu *vcpu);
 

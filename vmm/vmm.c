@@ -199,6 +199,10 @@ static int vmm_setup_vcpus(struct vmm *vmm)
 		}
 		if (vmm_setup_regs(vmm, cpu))
 			return -1;
+		if ((log_debug_enabled || getenv("MINIVMM_EXIT_STATS")) &&
+		    hv_vcpu_stats_enable(&cpu->hv))
+			pr_err("vCPU %u: no exit statistics: %s", i,
+			       strerror(errno));
 	}
 	if (vmm->cfg.kernel.kernel)
 		vmm_tsc_hint(vmm, &cc);
@@ -301,17 +305,104 @@ static int vmm_setup_platform(struct vmm *vmm)
 	return 0;
 }
 
+/*
+ * PCI configuration mechanism #1, 0xcf8-0xcff, which power.c answers like
+ * no device, except for the reset control register (a byte at 0xcf9).
+ */
+#define VMM_PCI_CONF_BASE	0xcf8
+#define VMM_PCI_CONF_END	0xd00
+#define VMM_PCI_RCR		0xcf9
+
+static int vmm_nodev_range(void *opaque, uint16_t base, uint32_t len)
+{
+	struct vmm *vmm = opaque;
+
+	return hv_set_ioport_range(&vmm->hv, base, len, MINIVMM_IOPORT_NODEV);
+}
+
+/*
+ * Ports no device decodes are answered by the module, without an exit:
+ * a guest probing for hardware (Linux scans every PCI bus twice when it
+ * sees an AMD family 0Fh-15h CPU, 16384 port accesses a scan) would
+ * otherwise pay a round trip to userspace per access.  This machine has
+ * no PCI host bridge: CONFIG_ADDRESS (an access starting at 0xcf8) and
+ * CONFIG_DATA (0xcfa-0xcff; 0xcf9 is the reset control register, a byte
+ * at 0xcf9 still exits) decode nothing either.  With --debug every
+ * access still exits, so that unhandled ones are logged.
+ */
+static void vmm_setup_nodev_ports(struct vmm *vmm)
+{
+	int ret;
+
+	if (log_debug_enabled)
+		return;
+	ret = ioport_for_each_gap(vmm_nodev_range, vmm);
+	if (!ret && vmm->cfg.kernel.kernel) {
+		ret = hv_set_ioport_range(&vmm->hv, VMM_PCI_CONF_BASE,
+					  VMM_PCI_RCR - VMM_PCI_CONF_BASE,
+					  MINIVMM_IOPORT_NODEV);
+		if (!ret)
+			ret = hv_set_ioport_range(&vmm->hv, VMM_PCI_RCR + 1,
+						  VMM_PCI_CONF_END -
+						  (VMM_PCI_RCR + 1),
+						  MINIVMM_IOPORT_NODEV);
+	}
+	/* An older module: every port exits, as before. */
+	if (ret)
+		pr_info("warning: MINIVMM_SET_IOPORT_RANGE failed (%s); unclaimed ports exit to userspace",
+			strerror(errno));
+}
+
+#define VMM_HUGE_SIZE	(2ull << 20)
+
+/*
+ * Guest RAM: anonymous memory aligned to 2 MiB and backed by transparent
+ * huge pages where the host allows them, so that pinning it faults 2 MiB
+ * at a time and the module can map it with 2 MiB guest-physical leaves
+ * (fewer entries to write, shorter nested page walks).  Without THP it
+ * is plain 4 KiB memory, as before.
+ */
+static void *vmm_ram_alloc(uint64_t size)
+{
+	uint64_t len = size + VMM_HUGE_SIZE, head;
+	uint8_t *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (VMM_HUGE_SIZE - ((uintptr_t)p & (VMM_HUGE_SIZE - 1))) &
+	       (VMM_HUGE_SIZE - 1);
+	if (head)
+		munmap(p, head);
+	munmap(p + head + size, VMM_HUGE_SIZE - head);
+	p += head;
+	/* Only a hint: EINVAL without THP support changes nothing. */
+	madvise(p, size, MADV_HUGEPAGE);
+	return p;
+}
+
+/* Milliseconds since @t0 (CLOCK_MONOTONIC), for the --debug timings. */
+static double vmm_ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 +
+	       (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 static int vmm_setup(struct vmm *vmm)
 {
+	struct timespec t0;
 	char msg[512];
 	long max;
 	unsigned int i;
 	int ret;
 
-	vmm->mem = mmap(NULL, vmm->cfg.mem_size, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vmm->mem == MAP_FAILED) {
-		vmm->mem = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	vmm->mem = vmm_ram_alloc(vmm->cfg.mem_size);
+	if (!vmm->mem) {
 		pr_err("cannot allocate %" PRIu64 " MiB of guest memory: %s",
 		       vmm->cfg.mem_size >> 20, strerror(errno));
 		return -1;
@@ -321,6 +412,7 @@ static int vmm_setup(struct vmm *vmm)
 	/* Check the image before touching the device: cheaper to fix. */
 	if (vmm_load(vmm))
 		return -1;
+	pr_debug("setup: guest image loaded after %.1f ms", vmm_ms_since(&t0));
 	if (hv_vm_create(&vmm->hv, vmm->cfg.dev, msg, sizeof(msg))) {
 		pr_err("%s", msg);
 		return -1;
@@ -336,6 +428,8 @@ static int vmm_setup(struct vmm *vmm)
 		pr_info("warning: the module does not report MINIVMM_CAP_UNRESTRICTED_GUEST; real mode may fail");
 	if (vmm_setup_memory(vmm))
 		return -1;
+	pr_debug("setup: guest memory registered after %.1f ms",
+		 vmm_ms_since(&t0));
 	ret = serial_init(STDOUT_FILENO);
 	if (!ret)
 		ret = debug_exit_init(vmm);
@@ -355,7 +449,10 @@ static int vmm_setup(struct vmm *vmm)
 	}
 	for (i = 0; i < vmm->cfg.nr_cpus; i++)
 		vmm->cpus[i].hv.fd = -1;
-	return vmm_setup_vcpus(vmm);
+	vmm_setup_nodev_ports(vmm);
+	ret = vmm_setup_vcpus(vmm);
+	pr_debug("setup: done after %.1f ms", vmm_ms_since(&t0));
+	return ret;
 }
 
 static void vmm_teardown(struct vmm *vmm)
@@ -367,8 +464,10 @@ static void vmm_teardown(struct vmm *vmm)
 	if (vmm->platform)
 		platform_exit();
 	if (vmm->cpus) {
-		for (i = 0; i < vmm->cfg.nr_cpus; i++)
+		for (i = 0; i < vmm->cfg.nr_cpus; i++) {
+			hv_vcpu_stats_print(&vmm->cpus[i].hv);
 			hv_vcpu_destroy(&vmm->cpus[i].hv);
+		}
 		free(vmm->cpus);
 	}
 	hv_vm_destroy(&vmm->hv);
