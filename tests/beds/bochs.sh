@@ -6,7 +6,9 @@
 # guest, VPID ...) and captures COM1 into a file.
 #
 # usage: bochs.sh -i INITRAMFS -l LOG [-m check|run|bench] [-t WALL-SECONDS]
-#                 [-K KVER] [-c CPUS] [-p IPS] [-f]
+#                 [-K KVER] [-c CPUS] [-p IPS] [-n BED] [-f]
+#   -n  the bed's name in tests/bed-tests.txt (default bochs; bochs-smp for
+#       the 2-CPU run of the tests that need two CPUs)
 #   -f  also show the console on stdout while it runs
 # BED_CMDLINE in the environment is added to the kernel command line.
 # Work files (ISO, bochsrc, Bochs' own log) go to LOG.d/.  LOG.token holds
@@ -19,13 +21,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-initrd='' log='' mode=check wall=3600 kver='' follow=0
+initrd='' log='' mode=check wall=3600 kver='' follow=0 name=bochs
 # One vCPU is faster than two here: Bochs runs all vCPUs on one host thread.
 cpus=${BOCHS_CPUS:-1}
 # Bochs' notion of its speed; 20M and 100M gave the same boot (see
 # tests/beds/README.md).
 ips=${BOCHS_IPS:-100000000}
-while getopts "i:l:m:t:K:c:p:f" opt; do
+while getopts "i:l:m:t:K:c:p:n:f" opt; do
 	case $opt in
 	i) initrd=$OPTARG ;;
 	l) log=$OPTARG ;;
@@ -34,6 +36,7 @@ while getopts "i:l:m:t:K:c:p:f" opt; do
 	K) kver=$OPTARG ;;
 	c) cpus=$OPTARG ;;
 	p) ips=$OPTARG ;;
+	n) name=$OPTARG ;;
 	f) follow=1 ;;
 	*) exit 1 ;;
 	esac
@@ -64,7 +67,7 @@ TIMEOUT 0
 LABEL bed
   KERNEL /vmlinuz
   INITRD /initrd
-  APPEND console=ttyS0,115200 panic=-1 slub_debug=FZPU no_timer_check acpi=off quiet mvbed=bochs mvmode=$mode mvtoken=$token ${BED_CMDLINE:-}
+  APPEND console=ttyS0,115200 panic=-1 slub_debug=FZPU no_timer_check acpi=off quiet mvbed=$name mvmode=$mode mvtoken=$token ${BED_CMDLINE:-}
 EOF
 xorriso -as mkisofs -quiet -o "$work/bed.iso" -b isolinux/isolinux.bin \
 	-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \

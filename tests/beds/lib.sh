@@ -41,7 +41,7 @@ new_token()
 	echo "end-$(date +%s)-$$-$RANDOM"
 }
 
-# bochs_wall LIST: the wall-clock limit of a Bochs run of LIST.  Bochs' guest
+# bochs_wall LIST [BED]: the wall-clock limit of a Bochs run of LIST.  Bochs' guest
 # clock follows its instruction count (clock: sync=none): a busy guest
 # second costs ~10 host seconds, an idle one almost nothing, so no factor
 # fits every test; 600 s for boot plus twice the list's budget.  Capped
@@ -50,7 +50,7 @@ new_token()
 bochs_wall()
 {
 	local budget wall max=${BOCHS_WALL_MAX:-3600}
-	budget=$(list_budget "$1" bochs)
+	budget=$(list_budget "$1" "${2:-bochs}")
 	wall=$((600 + 2 * budget))
 	[ "$wall" -le "$max" ] || wall=$max
 	echo "$wall"
