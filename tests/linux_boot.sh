@@ -15,20 +15,24 @@
 #
 # usage: linux_boot.sh [CPUS:END...]   (END: shell or reboot)
 # Boots per bed, unless given as arguments or in LINUX_BOOTS:
-#   qemu   1:shell 2:shell 4:shell, --mem 256M, "sleep 10" (the marks are
-#          stamped as they arrive through the UART; under TCG their
-#          latency jitters by ~0.1 s, which "sleep 5" cannot absorb at 2%)
-#   A Linux "reboot" under minivmm does not reach the reset register yet
-#   (the guest stays in its restart path): the reboot boot is not in the
-#   default plan until that is fixed; run it with "linux_boot.sh 1:reboot".
+#   qemu   1:shell 2:reboot 4:shell, --mem 256M, "sleep 10" (the marks
+#          are stamped as they arrive through the UART; under TCG their
+#          latency jitters by ~0.1 s, which "sleep 5" cannot absorb at 2%).
+#          The reboot boot has two vCPUs: Linux stops the AP before it
+#          restarts.  Linux reboots this platform through the BIOS reset
+#          vector (real mode, f000:fff0; see vmm/power.h), which then
+#          writes the ACPI reset register.
 #   bochs  2:shell, --mem 128M: one boot, because Bochs runs ~20x slower
 #          than QEMU (a nested boot costs many minutes of wall time and
 #          "make check" must fit CI's 90 minutes).  Two vCPUs cover what is
 #          backend-specific (VT-x entry, INIT/SIPI of an AP, LAPIC timers
 #          and IPIs on VMX) plus the checks, the shell and poweroff; the
-#          1-vCPU boot is the BSP half of it, and reboot (status 5) is VMM
-#          userspace logic that the QEMU boots already cover.  The loop is
-#          shorter and the memory smaller (less to pin and clear).
+#          1-vCPU boot is the BSP half of it.  Reboot is not in it: its
+#          backend-specific part (the guest's switch back to real mode)
+#          would cost another nested boot (a Bochs bed with only
+#          "linux_boot.sh 2:reboot" took 7 minutes of wall time; it
+#          passed); run it there by hand.  The loop is shorter and the
+#          memory smaller (less to pin and clear).
 #
 # Environment: MINIVMM_ROOT (/minivmm), MINIVMM_BED, VMM, LINUX_KERNEL,
 # LINUX_ROOTFS, LINUX_BOOTS, LINUX_MEM, LINUX_LOOP, LINUX_TIMEOUT (seconds
@@ -45,7 +49,7 @@ if [ "$bed" = bochs ]; then
 	loop=${LINUX_LOOP:-20000}
 	limit=${LINUX_TIMEOUT:-600}
 else
-	boots=${LINUX_BOOTS:-1:shell 2:shell 4:shell}
+	boots=${LINUX_BOOTS:-1:shell 2:reboot 4:shell}
 	sleep_s=10
 	mem=${LINUX_MEM:-256M}
 	loop=${LINUX_LOOP:-100000}
@@ -165,8 +169,12 @@ mark()
 # The guest marks the time before "sleep 0", before "sleep 5" and after
 # it; this script stamps each mark with the bed's clock as it arrives.
 # Passes when the guest's and the bed's clocks agree on the sleep within
-# 2%, and the sleep less the cost of starting a program ("sleep 0") is
-# 5 s within 2% of the bed's time.
+# 2% (the clocks run at the same rate), the sleep took at least 98% of its
+# length in the bed's time (the guest's timers do not fire early), and at
+# most 2% more than its length plus the cost of starting a program
+# ("sleep 0", measured just before): on a loaded bed that cost jitters by
+# tenths of a second between two starts, so it widens the upper bound
+# rather than being subtracted.
 check_sleep()
 {
 	cpus=$1
@@ -181,7 +189,7 @@ check_sleep()
 	verdict=$(echo "$z $b $e" | awk -v s="$sleep_s" '{
 		o = $4 - $2; g = $5 - $3; h = $6 - $4
 		ok = g - h <= h * 0.02 && h - g <= h * 0.02 && \
-		     h - o >= s * 0.98 && h - o <= s * 1.02
+		     h >= s * 0.98 && h <= s * 1.02 + (o > 0 ? o : 0)
 		printf "%d guest %.2f s, host %.2f s, starting sleep %.2f s\n", \
 			!ok, g, h, o
 	}')

@@ -13,8 +13,12 @@
 
 struct vmm;
 
+/*
+ * 0xe0000 up to the BIOS reset vector at 0xffff0, which power.c fills
+ * (POWER_RESET_VECTOR): acpi_build() clears the area, not the vector.
+ */
 #define ACPI_AREA_BASE		0xe0000u
-#define ACPI_AREA_SIZE		0x20000u
+#define ACPI_AREA_SIZE		0x1fff0u
 
 /* Power-management ports the FADT names (power.c serves them). */
 #define ACPI_SLEEP_CTL_PORT	0x600	/* sleep control register */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Power-off and reset ports (power.h). */
+#include <assert.h>
 #include <string.h>
 
 #include "acpi.h"
@@ -98,9 +99,43 @@ static void kbd_io(void *opaque, uint16_t port, uint8_t *data,
 	}
 }
 
+/*
+ * Real-mode code at the reset vector: what a BIOS's reset comes down to
+ * here, a write to the reset register; should the VM go on (it does
+ * not: the write ends it), the vCPU stops with interrupts off.
+ */
+static const uint8_t power_reset_code[] = {
+	0xb0, ACPI_RESET_VALUE,			/* mov al, ACPI_RESET_VALUE */
+	0xba, ACPI_RESET_PORT & 0xff,		/* mov dx, ACPI_RESET_PORT */
+	ACPI_RESET_PORT >> 8,
+	0xee,					/* out dx, al */
+	0xfa,					/* cli */
+	0xf4,					/* 1: hlt */
+	0xeb, 0xfd,				/* jmp 1b */
+};
+
+static_assert(sizeof(power_reset_code) <= POWER_RESET_VECTOR_LEN,
+	      "the reset vector has 16 bytes below 1 MiB");
+static_assert(ACPI_AREA_BASE + ACPI_AREA_SIZE <= POWER_RESET_VECTOR,
+	      "the ACPI tables must not cover the reset vector");
+
+static void power_reset_vector_fill(struct vmm *vmm)
+{
+	uint8_t *p;
+
+	if (!vmm->mem ||
+	    vmm->cfg.mem_size < POWER_RESET_VECTOR + POWER_RESET_VECTOR_LEN)
+		return;
+	p = vmm->mem + POWER_RESET_VECTOR;
+	memset(p, 0, POWER_RESET_VECTOR_LEN);
+	memcpy(p, power_reset_code, sizeof(power_reset_code));
+}
+
 int power_init(struct vmm *vmm)
 {
 	int ret;
+
+	power_reset_vector_fill(vmm);
 
 	ret = ioport_register(ACPI_SLEEP_CTL_PORT, ACPI_PM_PORTS, acpi_pm_io,
 			      vmm, "acpi-pm");

@@ -12,8 +12,19 @@
  *   - The keyboard controller: command 0xfe (pulse the reset line) to
  *     port 0x64.  Its status reads "output buffer empty, input buffer
  *     empty" so a probe finds nothing to read and gives up at once.
+ *   - The BIOS reset vector, f000:fff0 (physical POWER_RESET_VECTOR):
+ *     there is no BIOS, so the 16 bytes there are code that writes the
+ *     ACPI reset register.  A guest that reboots "through the BIOS"
+ *     jumps there in real mode; Linux does on this platform (below).
  * Power-off ends minivmm with VMM_EXIT_OK, a reset with VMM_EXIT_RESET.
  * The 0x60-0x64 range also holds port 0x61, which belongs to the PIT.
+ *
+ * Why Linux ends up at the reset vector: with a hardware-reduced FADT
+ * and no command-line "reboot=", reboot_init() (arch/x86/kernel/reboot.c)
+ * picks EFI's ResetSystem (efi_reboot_required()).  Without EFI that
+ * returns at once and the next method is BOOT_BIOS: machine_real_restart()
+ * drops to real mode and jumps to f000:fff0.  The FADT's reset register
+ * and the keyboard controller are tried only with reboot=acpi or =kbd.
  */
 #ifndef VMM_POWER_H
 #define VMM_POWER_H
@@ -28,7 +39,13 @@ struct vmm;
 #define POWER_KBD_PORTS		5	/* 0x60-0x64 */
 #define POWER_KBD_STATUS	0x64
 #define POWER_KBD_CMD_RESET	0xfe
+#define POWER_RESET_VECTOR	0xffff0	/* f000:fff0, 16 bytes below 1 MiB */
+#define POWER_RESET_VECTOR_LEN	16
 
+/*
+ * Registers the ports and, when vmm->mem holds the first MiB, writes the
+ * reset vector's code into guest RAM.
+ */
 int power_init(struct vmm *vmm);
 
 #endif

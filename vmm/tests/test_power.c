@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Power-off and reset ports call vmm_finish with the right status. */
+/*
+ * Power-off and reset ports call vmm_finish with the right status; the
+ * BIOS reset vector holds code that writes the reset register.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "acpi.h"
 #include "ioport.h"
 #include "log.h"
@@ -51,7 +57,34 @@ int main(void)
 	static struct vmm vmm;
 	uint32_t d = 0x80000000;
 
+	static const uint8_t reset_code[] = {
+		0xb0, ACPI_RESET_VALUE,				/* mov al, imm8 */
+		0xba, ACPI_RESET_PORT & 0xff, ACPI_RESET_PORT >> 8, /* mov dx */
+		0xee,						/* out dx, al */
+	};
+	const uint8_t *vec;
+	unsigned int i, tail_zero = 1;
+
+	vmm.cfg.mem_size = 1 << 20;
+	vmm.mem = calloc(1, vmm.cfg.mem_size);
+	if (!vmm.mem)
+		return 1;
+	memset(vmm.mem + 0xf0000, 0xcc, 0x10000);
 	ok(power_init(&vmm) == 0 && pit_init(&vmm) == 0, "ports registered");
+	/* Linux's BIOS reboot ends with a real-mode jump to f000:fff0. */
+	vec = vmm.mem + 0xf0000 + 0xfff0;
+	ok(POWER_RESET_VECTOR == 0xffff0 && POWER_RESET_VECTOR_LEN == 16,
+	   "the reset vector is f000:fff0, 16 bytes");
+	ok(!memcmp(vec, reset_code, sizeof(reset_code)),
+	   "reset vector: writes ACPI_RESET_VALUE to the ACPI reset port");
+	ok(vec[6] == 0xfa && vec[7] == 0xf4 && vec[8] == 0xeb &&
+	   vec[9] == 0xfd, "then cli; 1: hlt; jmp 1b");
+	for (i = 10; i < 16; i++)
+		tail_zero &= vec[i] == 0;
+	ok(tail_zero && vmm.mem[0xfffef] == 0xcc,
+	   "the rest of the vector is zero, the BIOS area below untouched");
+	ok(ACPI_AREA_BASE + ACPI_AREA_SIZE <= POWER_RESET_VECTOR,
+	   "the ACPI table area ends below the reset vector");
 	ok(ends(ACPI_SLEEP_CTL_PORT, ACPI_SLP_EN | 5 << 2, VMM_EXIT_OK),
 	   "SLP_EN | SLP_TYP=5 powers off (status 0)");
 	ok(ends(ACPI_SLEEP_CTL_PORT, 5 << 2, -1), "SLP_TYP without SLP_EN: nothing");
@@ -78,5 +111,6 @@ int main(void)
 	outb(0x61, 0x03);
 	ok((inb(0x61) & 0x03) == 0x03, "port 0x61 reaches the PIT");
 	pit_exit();
+	free(vmm.mem);
 	return tap_done();
 }
