@@ -60,7 +60,6 @@ fi
 guest_checks="nproc lapic-timer cpu-loop dmesg-clean dmesg-time"
 
 tmp=$(mktemp -d)
-retry=0
 n=0
 fail=0
 cr=$(printf '\r')
@@ -144,7 +143,7 @@ drive_shell()	# CPUS OUT: types commands; shell_* hold the outcomes
 }
 
 # shell_results CPUS OUT: the TAP lines of drive_shell's outcomes (after
-# the boot is judged, so that a retried crash reports no shell failure).
+# the boot has ended, with the other results of that boot).
 shell_results()
 {
 	if [ "$shell_started" != 0 ]; then
@@ -201,7 +200,6 @@ boot()
 {
 	cpus=$1
 	end=$2
-	orig_end=$2
 	out=$tmp/out.$cpus.$end
 	err=$tmp/err.$cpus.$end
 	shell=0
@@ -239,19 +237,6 @@ boot()
 	echo "# cpus=$cpus: minivmm status $rc after $secs s"
 	grep -E 'boot-time' "$err" | sed 's/^/# /'
 
-	# Known bug (issue 3 note): on the AMD-V bed a boot sometimes dies in
-	# early setup (triple fault or a guest page walk outside RAM) before
-	# /init.  It is reported as TODO (counted as skipped, with the log)
-	# and the boot runs again (3 times at most); the last attempt counts.
-	if [ "$rc" = 3 ] && ! grep -q "MVG init" "$out" && [ "$retry" -lt 3 ]; then
-		tail -n 40 "$out" "$err" | sed 's/^/#   /'
-		n=$((n + 1))
-		echo "not ok $n - cpus=$cpus: boot crashed before /init (status 3) # TODO known intermittent early-boot crash (issue 3); booting again"
-		retry=$((retry + 1))
-		boot "$cpus" "$orig_end"
-		retry=0
-		return
-	fi
 	[ $shell = 1 ] && shell_results "$cpus" "$out"
 	[ "$rc" = "$want" ]
 	result $? "cpus=$cpus: minivmm exits with status $want ($end; got $rc after $secs s)" "$out" "$err"
