@@ -19,11 +19,13 @@
 /* Reads one guest page-table entry; the tables must be in RAM slots. */
 static int guest_pte_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 {
-	struct mvm_vm *vm = ctx;
+	struct mvm_vcpu *vcpu = ctx;
 	__le64 pte = 0;
 	int ret;
 
-	ret = mvm_read_guest_phys(vm, gpa, &pte, size);
+	ret = mvm_read_guest_phys(vcpu->vm, gpa, &pte, size);
+	if (ret == -EAGAIN)
+		vcpu->fault_gpa = gpa;
 	if (ret)
 		return ret;
 	*val = le64_to_cpu(pte);
@@ -34,7 +36,8 @@ static int guest_pte_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
  * Copies @len bytes between @buf and the guest-virtual range at @gva, a
  * page at a time (each page has its own translation).  A fault on any
  * page fails the whole access with -EFAULT, after the pages before it
- * were copied.
+ * were copied; -EAGAIN (vcpu->fault_gpa set) where a page or a page table
+ * is RAM not pinned yet: the caller pins it and repeats the access.
  */
 static int guest_virt_copy(struct mvm_vcpu *vcpu,
 			   const struct mvm_paging *pg, u64 gva, void *buf,
@@ -55,15 +58,17 @@ static int guest_virt_copy(struct mvm_vcpu *vcpu,
 
 		ret = mvm_walk_translate(&regs, gva,
 					 write ? MVM_WALK_WRITE : 0,
-					 guest_pte_read, vcpu->vm, &gpa);
+					 guest_pte_read, vcpu, &gpa);
 		if (ret)
-			return -EFAULT;
+			return ret == -EAGAIN ? ret : -EFAULT;
 		if (write)
 			ret = mvm_write_guest_phys(vcpu->vm, gpa, buf, n);
 		else
 			ret = mvm_read_guest_phys(vcpu->vm, gpa, buf, n);
+		if (ret == -EAGAIN)
+			vcpu->fault_gpa = gpa;
 		if (ret)
-			return -EFAULT;
+			return ret == -EAGAIN ? ret : -EFAULT;
 		buf += n;
 		gva += n;
 		len -= n;

@@ -196,7 +196,12 @@ int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
 	}
 
 	if (!io->in) {
-		if (io->string && mvm_io_string_xfer(vcpu, io, count)) {
+		int r = io->string ? mvm_io_string_xfer(vcpu, io, count) : 0;
+
+		/* Nothing is done yet: pin the page, then the guest repeats. */
+		if (r == -EAGAIN)
+			return MVM_FAULT_IN;
+		if (r) {
 			mvm_exit_internal_error(vcpu, MVM_IO_FAULT, NULL, 0);
 			return MVM_USER;
 		}
@@ -259,9 +264,23 @@ int mvm_io_complete(struct mvm_vcpu *vcpu)
 		return 0;
 	}
 
-	if (io->in && mvm_io_string_xfer(vcpu, io, count)) {
-		mvm_exit_internal_error(vcpu, MVM_IO_FAULT, NULL, 0);
-		return MVM_USER;
+	if (io->in) {
+		int r;
+
+		/*
+		 * RUN may sleep here: pin what the data goes to and copy it
+		 * all again (the same bytes to the same places).  Each round
+		 * pins a chunk, so this ends.
+		 */
+		while ((r = mvm_io_string_xfer(vcpu, io, count)) == -EAGAIN) {
+			r = mvm_slot_fault_in(vcpu->vm, vcpu->fault_gpa);
+			if (r)
+				break;
+		}
+		if (r) {
+			mvm_exit_internal_error(vcpu, MVM_IO_FAULT, NULL, 0);
+			return MVM_USER;
+		}
 	}
 
 	mask = mvm_addr_mask(io->addr_size);

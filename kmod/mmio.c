@@ -50,7 +50,9 @@ static enum mvm_insn_mode mmio_insn_mode(const struct mvm_paging *pg,
 /*
  * Reads up to MVM_INSN_MAX_LEN bytes of code at @linear into @buf and
  * returns how many it could: the instruction may end just before an
- * unmapped page, so a short read is decoded as it is.
+ * unmapped page, so a short read is decoded as it is.  The bytes of an
+ * instruction the CPU has fetched are in pinned RAM (a page is pinned
+ * before it is mapped), so -EAGAIN only ever cuts off bytes after it.
  */
 static unsigned int mmio_insn_fetch(struct mvm_vcpu *vcpu,
 				    const struct mvm_paging *pg, u64 linear,

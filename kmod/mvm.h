@@ -49,7 +49,13 @@ struct mvm_memslot {
 	u32 flags;			/* MINIVMM_MEM_* */
 	u32 id;				/* slot number */
 	unsigned long npages;
-	struct page **pages;		/* pinned with FOLL_LONGTERM */
+	/*
+	 * Pinned with FOLL_LONGTERM on the guest's first touch, a 2 MiB
+	 * guest-physical chunk at a time (mvm_slot_fault_in()): NULL until
+	 * then, and a chunk is either all pinned or all NULL.  Entries are
+	 * written under vm->lock and slots_lock (write).
+	 */
+	struct page **pages;
 };
 
 /*
@@ -104,6 +110,11 @@ enum mvm_vcpu_mode {
 enum mvm_exit_action {
 	MVM_RESUME = 0,			/* handled in the kernel: re-enter */
 	MVM_USER = 1,			/* run->exit_reason is set: return */
+	/*
+	 * vcpu->fault_gpa is RAM not pinned yet: the core pins it (which
+	 * may sleep) and re-enters; the guest repeats the instruction.
+	 */
+	MVM_FAULT_IN = 2,
 };
 
 /*
@@ -198,6 +209,7 @@ struct mvm_vcpu {
 	u8 pending_dst_size;		/* MMIO read: bytes written to reg */
 	u64 pending_rip;		/* rip after the MMIO/IO instruction */
 	struct mvm_io pending_io;	/* IO in: what to complete */
+	u64 fault_gpa;			/* MVM_FAULT_IN: the RAM to pin */
 
 	struct fpu_guest guest_fpu;	/* fpu_alloc_guest_fpstate() */
 
@@ -401,7 +413,10 @@ void mvm_vm_free_ioports(struct mvm_vm *vm);
 int mvm_io_complete(struct mvm_vcpu *vcpu);	/* io.c: 0 or MVM_USER */
 void mvm_mmio_complete(struct mvm_vcpu *vcpu);	/* mmio.c */
 
-/* Read guest-virtual memory (for instruction fetch). 0 or -EFAULT. */
+/*
+ * Read guest-virtual memory (for instruction fetch).  0, -EFAULT, or
+ * -EAGAIN with vcpu->fault_gpa set where RAM is not pinned yet.
+ */
 int mvm_read_guest_virt(struct mvm_vcpu *vcpu, u64 gva, void *buf,
 			unsigned int len);
 int mvm_write_guest_virt(struct mvm_vcpu *vcpu, u64 gva, const void *buf,
@@ -409,7 +424,14 @@ int mvm_write_guest_virt(struct mvm_vcpu *vcpu, u64 gva, const void *buf,
 /* mvm_read_guest_virt() with paging state the caller already has. */
 int mvm_read_guest_virt_pg(struct mvm_vcpu *vcpu, const struct mvm_paging *pg,
 			   u64 gva, void *buf, unsigned int len);
-/* Read/write guest-physical memory backed by a slot. 0 or -EFAULT. */
+/*
+ * Read/write guest-physical memory backed by a slot: 0, -EFAULT where no
+ * slot backs it, or -EAGAIN where a page is not pinned yet and cannot be
+ * reached without sleeping (a read falls back to the VMM's mapping where
+ * the page is present there).  Nothing is copied on failure.  They never
+ * sleep: callers copy within one page, so on -EAGAIN they know the page
+ * to hand to mvm_slot_fault_in() from a context that may sleep.
+ */
 int mvm_read_guest_phys(struct mvm_vm *vm, u64 gpa, void *buf,
 			unsigned int len);
 int mvm_write_guest_phys(struct mvm_vm *vm, u64 gpa, const void *buf,
@@ -480,6 +502,14 @@ void mvm_vm_put(struct mvm_vm *vm);
 long mvm_vm_set_memory_region(struct mvm_vm *vm,
 			      const struct minivmm_memory_region *mr);
 void mvm_vm_free_slots(struct mvm_vm *vm);
+/*
+ * Pins and maps the 2 MiB chunk of RAM holding @gpa if it is not yet;
+ * may sleep.  0 also where no slot backs @gpa (it is MMIO then); -EFAULT
+ * or -ENOMEM when the VMM's memory behind the slot cannot be pinned.
+ */
+int mvm_slot_fault_in(struct mvm_vm *vm, u64 gpa);
+/* Whether a slot backs @gpa; callable with preemption off. */
+bool mvm_gpa_is_ram(struct mvm_vm *vm, u64 gpa);
 int mvm_vcpu_create_fd(struct mvm_vm *vm, u32 id);
 void mvm_vcpu_destroy(struct mvm_vcpu *vcpu);
 

@@ -285,28 +285,29 @@ static int svm_exit_xsetbv(struct mvm_vcpu *vcpu)
 }
 
 /*
- * Nested page fault.  Slots are mapped in full when they are set, so a
- * fault on a present entry that is not a write is not ours to handle, nor
- * is one while the CPU walks the guest's page tables or delivers an event:
- * report those instead of treating them as device accesses.
+ * Nested page fault.  A slot's RAM is mapped on the guest's first touch:
+ * a fault on a non-present entry inside a slot asks the core to pin and
+ * map it, and the guest repeats the access (an event being delivered is
+ * re-injected, as after any exit).  Otherwise a fault on a present entry
+ * that is not a write is not ours to handle, nor is one while the CPU
+ * walks the guest's page tables or delivers an event: report those
+ * instead of treating them as device accesses.
  */
 static int svm_exit_npf(struct mvm_vcpu *vcpu)
 {
 	struct svm_vcpu *s = to_svm(vcpu);
 	u64 err = s->vmcb->ctl.exit_info_1;
 	u64 gpa = s->vmcb->ctl.exit_info_2;
-	u8 byte;
 
+	if (!(err & SVM_NPF_P) && mvm_gpa_is_ram(vcpu->vm, gpa)) {
+		vcpu->fault_gpa = gpa;
+		return MVM_FAULT_IN;
+	}
 	if (s->reinject & SVM_EV_VALID)
 		return svm_internal_error(vcpu,
 					  MINIVMM_INTERNAL_ERROR_DELIVERY_EV);
 	if ((err & (SVM_NPF_RSVD | SVM_NPF_WALK)) ||
 	    ((err & SVM_NPF_P) && !(err & SVM_NPF_WRITE)))
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
-	/* Not present although a slot backs it: the table is inconsistent. */
-	if (!(err & SVM_NPF_P) &&
-	    !mvm_read_guest_phys(vcpu->vm, gpa, &byte, 1))
 		return svm_internal_error(vcpu,
 					  MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
 	return mvm_mmio_exit(vcpu, gpa, err & SVM_NPF_WRITE);

@@ -425,6 +425,14 @@ static long mvm_vcpu_run(struct mvm_vcpu *vcpu)
 			r = 0;
 			break;
 		}
+		if (r == MVM_FAULT_IN) {
+			r = mvm_slot_fault_in(vcpu->vm, vcpu->fault_gpa);
+			if (r) {
+				pr_warn_ratelimited("vcpu %u: cannot pin the memory behind guest-physical 0x%llx: %ld\n",
+						    vcpu->id, vcpu->fault_gpa, r);
+				break;
+			}
+		}
 	}
 out:
 	mvm_vcpu_fill_run(vcpu);
@@ -582,6 +590,15 @@ static long mvm_vcpu_set_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
 	r = mvm_sregs_validate(sregs);
 	if (r)
 		goto free;
+
+	/*
+	 * VT-x loads PAE paging's PDPTEs from guest memory here, without
+	 * sleeping: pin the page they are in now (nothing to do under NPT
+	 * or in long mode, or where cr3 is not RAM).
+	 */
+	if ((sregs->cr0 & X86_CR0_PG) && (sregs->cr4 & X86_CR4_PAE) &&
+	    !(sregs->efer & EFER_LME))
+		mvm_slot_fault_in(vcpu->vm, sregs->cr3 & PAGE_MASK);
 
 	mvm_vcpu_load(vcpu);
 	r = mvm_vcpu_set_sregs_lapic(vcpu, sregs);

@@ -79,6 +79,7 @@
 #define VMCS_GUEST_PAT			0x2804
 #define VMCS_GUEST_EFER			0x2806
 #define VMCS_GUEST_PDPTE0		0x280a
+#define VMX_PDPTES			4	/* PAE: PDPTE0..3 */
 #define VMCS_HOST_PAT			0x2c00
 #define VMCS_HOST_EFER			0x2c02
 /* 32-bit */
@@ -267,6 +268,8 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR 
 #define EPT_X				BIT_ULL(2)
 #define EPT_MT_WB			(6ull << 3)
 #define EPT_IGNORE_PAT			BIT_ULL(6)
+/* EPT violation qualification: what the entry allowed (R, W, X). */
+#define EPT_QUAL_PERMS			(7ull << 3)
 #define EPTP_WB				6ull
 #define EPTP_WALK4			(3ull << 3)
 

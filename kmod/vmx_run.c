@@ -603,6 +603,9 @@ static int vmx_handle_cr(struct mvm_vcpu *vcpu)
 		ret = vmx_write_cr0(vmx, (cr0 & ~0xeull) | val);
 		break;
 	}
+	/* The PDPTEs' page is not pinned yet: nothing changed, repeat. */
+	if (ret == -EAGAIN)
+		return MVM_FAULT_IN;
 	if (ret) {
 		vmx_inject_gp(vcpu);
 		return MVM_RESUME;
@@ -741,6 +744,16 @@ static int vmx_handle_ept_violation(struct mvm_vcpu *vcpu)
 	u64 gpa = vmx_vmread(VMCS_GUEST_PHYS_ADDR);
 	u64 qual = vmx_vmread(VMCS_EXIT_QUAL);
 
+	/*
+	 * A slot's RAM is mapped on the guest's first touch: where the
+	 * entry allows no access at all (qualification bits 5:3) and a slot
+	 * backs the address, the core pins and maps it and the guest
+	 * repeats the access (an event being delivered is re-injected).
+	 */
+	if (!(qual & EPT_QUAL_PERMS) && mvm_gpa_is_ram(vcpu->vm, gpa)) {
+		vcpu->fault_gpa = gpa;
+		return MVM_FAULT_IN;
+	}
 	/* An access while delivering an event cannot be emulated. */
 	if (vmx->event.info & INTR_INFO_VALID) {
 		u64 data[3] = { vmx->event.info, qual, gpa };

@@ -99,22 +99,37 @@ bool vmx_long_mode(void)
 /*
  * Under EPT the CPU loads the four PAE PDPTEs from these fields at entry
  * when the guest uses PAE paging outside long mode; refresh them whenever
- * the paging mode or CR3 is set by us rather than by the guest.
+ * the paging mode is set by us rather than by the guest.  They are read
+ * for the state (@cr0, @cr4, long mode or not) a CR write is about to
+ * set, before it changes anything: -EAGAIN (vcpu->fault_gpa set) when
+ * their page is RAM not pinned yet, and the write is repeated once it is.
+ * Returns 1 with @pdpte filled when the fields are used, else 0.
  */
-static void vmx_load_pdptes(struct vmx_vcpu *vmx)
+static int vmx_pdptes_read(struct vmx_vcpu *vmx, u64 cr0, u64 cr4, bool lma,
+			   u64 pdpte[VMX_PDPTES])
 {
-	u64 cr3 = vmx_vmread(VMCS_GUEST_CR3);
-	u64 pdpte[4] = { 0 };
+	u64 gpa = vmx_vmread(VMCS_GUEST_CR3) & 0xffffffe0ull;
+	int r;
+
+	if (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE) || lma)
+		return 0;
+	r = mvm_read_guest_phys(vmx->vcpu->vm, gpa, pdpte,
+				VMX_PDPTES * sizeof(*pdpte));
+	if (r == -EAGAIN) {
+		vmx->vcpu->fault_gpa = gpa;
+		return r;
+	}
+	/* Unbacked: leave them zero (not present) */
+	if (r)
+		memset(pdpte, 0, VMX_PDPTES * sizeof(*pdpte));
+	return 1;
+}
+
+static void vmx_pdptes_write(const u64 pdpte[VMX_PDPTES])
+{
 	int i;
 
-	if (!(vmx_guest_cr0() & X86_CR0_PG) ||
-	    !(vmx_guest_cr4() & X86_CR4_PAE) || vmx_long_mode())
-		return;
-	/* Unbacked: leave them zero (not present) */
-	if (mvm_read_guest_phys(vmx->vcpu->vm, cr3 & 0xffffffe0ull, pdpte,
-				sizeof(pdpte)))
-		memset(pdpte, 0, sizeof(pdpte));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < VMX_PDPTES; i++)
 		vmx_vmwrite(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
 }
 
@@ -143,6 +158,8 @@ int vmx_write_cr0(struct vmx_vcpu *vmx, u64 val)
 {
 	u64 fixed0 = vmx_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 	u64 old = vmx_vmread(VMCS_CR0_SHADOW);
+	u64 pdpte[VMX_PDPTES];
+	int pae;
 
 	if (val >> 32)
 		return -EINVAL;
@@ -155,6 +172,11 @@ int vmx_write_cr0(struct vmx_vcpu *vmx, u64 val)
 	    (vmx_vmread(VMCS_GUEST_EFER) & EFER_LME) &&
 	    !(vmx_guest_cr4() & X86_CR4_PAE))
 		return -EINVAL;
+	pae = vmx_pdptes_read(vmx, val, vmx_guest_cr4(),
+			      (val & X86_CR0_PG) &&
+			      (vmx_vmread(VMCS_GUEST_EFER) & EFER_LME), pdpte);
+	if (pae < 0)
+		return pae;
 	val |= X86_CR0_ET;
 	vmx_vmwrite(VMCS_CR0_SHADOW, val);
 	/*
@@ -167,13 +189,16 @@ int vmx_write_cr0(struct vmx_vcpu *vmx, u64 val)
 	vmx_update_lma(val);
 	if ((val ^ old) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_CD | X86_CR0_PE))
 		vmx->need_flush = true;
-	vmx_load_pdptes(vmx);
+	if (pae)
+		vmx_pdptes_write(pdpte);
 	return 0;
 }
 
 int vmx_write_cr4(struct vmx_vcpu *vmx, u64 val)
 {
 	u64 old = vmx_vmread(VMCS_CR4_SHADOW);
+	u64 pdpte[VMX_PDPTES];
+	int pae;
 
 	/* Only bits this CPU supports in VMX operation and we allow. */
 	if (val & ~(vmx_caps.cr4_fixed1 & mvm_cr4_valid()))
@@ -185,6 +210,10 @@ int vmx_write_cr4(struct vmx_vcpu *vmx, u64 val)
 	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
 	    !vmx_long_mode())
 		return -EINVAL;
+	pae = vmx_pdptes_read(vmx, vmx_guest_cr0(), val, vmx_long_mode(),
+			      pdpte);
+	if (pae < 0)
+		return pae;
 	vmx_vmwrite(VMCS_CR4_SHADOW, val);
 	vmx_vmwrite(VMCS_GUEST_CR4, (val | vmx_caps.cr4_fixed0) &
 		    vmx_caps.cr4_fixed1);
@@ -192,7 +221,8 @@ int vmx_write_cr4(struct vmx_vcpu *vmx, u64 val)
 			   X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP |
 			   X86_CR4_LA57))
 		vmx->need_flush = true;
-	vmx_load_pdptes(vmx);
+	if (pae)
+		vmx_pdptes_write(pdpte);
 	return 0;
 }
 
