@@ -180,8 +180,8 @@ static int rep_out(const void *code, const void *end, uint16_t port,
 		   uint8_t size, unsigned int count)
 {
 	struct vcpu *v = guest_create(MODE_LONG, code, end);
-	unsigned int total = 0, exits = 0, i;
 	uint8_t *src, *got;
+	unsigned int i;
 
 	CHECK(v, "guest setup failed");
 	src = vm_host(v->vm, REP_SRC);
@@ -189,34 +189,8 @@ static int rep_out(const void *code, const void *end, uint16_t port,
 		src[i] = pattern(i);
 	got = calloc(1, count * size);
 	CHECK(got, "calloc");
-	for (;;) {
-		CHECK(vcpu_run(v) == 0, "RUN failed after %u of %u: %s",
-		      total, count, strerror(v->last_errno));
-		if (v->run->exit_reason == MINIVMM_EXIT_HLT)
-			break;
-		if (v->run->exit_reason != MINIVMM_EXIT_IO ||
-		    v->run->io.port != port || v->run->io.size != size ||
-		    v->run->io.direction != MINIVMM_IO_OUT) {
-			tap_diag("unexpected exit after %u of %u items",
-				 total, count);
-			vcpu_dump(v);
-			return CASE_FAIL;
-		}
-		exits++;
-		CHECK(v->run->io.count >= 1 &&
-		      total + v->run->io.count <= count,
-		      "exit %u: count %u with %u of %u done", exits,
-		      v->run->io.count, total, count);
-		CHECK(v->run->io.data_offset + v->run->io.count * size <=
-		      v->mmap_size, "exit %u: %u items at offset %llu exceed the %zu-byte mapping",
-		      exits, v->run->io.count,
-		      (unsigned long long)v->run->io.data_offset, v->mmap_size);
-		memcpy(got + total * size, vcpu_io_data(v),
-		       v->run->io.count * size);
-		total += v->run->io.count;
-	}
-	tap_diag("%u items of %u bytes in %u exits", total, size, exits);
-	CHECK_EQ(total, count, "items received");
+	CHECK_EQ(vcpu_run_rep_io(v, port, MINIVMM_IO_OUT, size, got, count),
+		 count, "items received");
 	for (i = 0; i < count * size; i++)
 		CHECK(got[i] == pattern(i), "byte %u: got 0x%02x want 0x%02x",
 		      i, got[i], pattern(i));
@@ -238,40 +212,16 @@ static int test_rep_outsw(void)
 static int test_rep_insb(void)
 {
 	struct vcpu *v = GUEST_CREATE(MODE_LONG, insb_guest);
-	unsigned int total = 0, exits = 0, count = 5000, i;
-	uint8_t *dst;
+	unsigned int count = 5000, i;
+	uint8_t *dst, src[5000];
 
 	CHECK(v, "guest setup failed");
 	dst = vm_host(v->vm, REP_DST);
 	memset(dst, 0xcc, count + 64);
-	for (;;) {
-		CHECK(vcpu_run(v) == 0, "RUN failed after %u of %u: %s",
-		      total, count, strerror(v->last_errno));
-		if (v->run->exit_reason == MINIVMM_EXIT_HLT)
-			break;
-		if (v->run->exit_reason != MINIVMM_EXIT_IO ||
-		    v->run->io.port != 0x601 || v->run->io.size != 1 ||
-		    v->run->io.direction != MINIVMM_IO_IN) {
-			tap_diag("unexpected exit after %u of %u bytes",
-				 total, count);
-			vcpu_dump(v);
-			return CASE_FAIL;
-		}
-		exits++;
-		CHECK(v->run->io.count >= 1 &&
-		      total + v->run->io.count <= count,
-		      "exit %u: count %u with %u of %u done", exits,
-		      v->run->io.count, total, count);
-		CHECK(v->run->io.data_offset + v->run->io.count <=
-		      v->mmap_size, "exit %u: count %u at offset %llu exceeds the mapping",
-		      exits, v->run->io.count,
-		      (unsigned long long)v->run->io.data_offset);
-		for (i = 0; i < v->run->io.count; i++)
-			((uint8_t *)vcpu_io_data(v))[i] = pattern(total + i);
-		total += v->run->io.count;
-	}
-	tap_diag("%u bytes in %u exits", total, exits);
-	CHECK_EQ(total, count, "bytes requested by the guest");
+	for (i = 0; i < count; i++)
+		src[i] = pattern(i);
+	CHECK_EQ(vcpu_run_rep_io(v, 0x601, MINIVMM_IO_IN, 1, src, count),
+		 count, "bytes requested by the guest");
 	for (i = 0; i < count; i++)
 		CHECK(dst[i] == pattern(i), "byte %u: got 0x%02x want 0x%02x",
 		      i, dst[i], pattern(i));

@@ -96,32 +96,17 @@ static int test_touch(void)
 
 static int test_insb_fresh(void)
 {
-	uint8_t *fresh, *dst;
+	uint8_t *fresh, *dst, src[5000];
 	struct vcpu *v = fresh_guest(insb_fresh_guest, insb_fresh_guest_end,
 				     &fresh);
-	unsigned int total = 0, count = 5000, i;
+	unsigned int count = sizeof(src), i;
 
 	CHECK(v, "guest setup failed");
 	dst = fresh + 0x1a0000;
-	for (;;) {
-		CHECK(vcpu_run(v) == 0, "RUN failed after %u of %u: %s",
-		      total, count, strerror(v->last_errno));
-		if (v->run->exit_reason == MINIVMM_EXIT_HLT)
-			break;
-		if (v->run->exit_reason != MINIVMM_EXIT_IO ||
-		    v->run->io.port != 0x601 ||
-		    v->run->io.direction != MINIVMM_IO_IN ||
-		    total + v->run->io.count > count) {
-			tap_diag("unexpected exit after %u of %u bytes",
-				 total, count);
-			vcpu_dump(v);
-			return CASE_FAIL;
-		}
-		for (i = 0; i < v->run->io.count; i++)
-			((uint8_t *)vcpu_io_data(v))[i] = pattern(total + i);
-		total += v->run->io.count;
-	}
-	CHECK_EQ(total, count, "bytes requested by the guest");
+	for (i = 0; i < count; i++)
+		src[i] = pattern(i);
+	CHECK_EQ(vcpu_run_rep_io(v, 0x601, MINIVMM_IO_IN, 1, src, count),
+		 count, "bytes requested by the guest");
 	for (i = 0; i < count; i++)
 		CHECK(dst[i] == pattern(i), "byte %u: got 0x%02x want 0x%02x",
 		      i, dst[i], pattern(i));
@@ -131,14 +116,14 @@ static int test_insb_fresh(void)
 	return CASE_PASS;
 }
 
-/* rep outsb of 5000 bytes from @gpa in slot 1; @want(i) is byte i. */
+/* rep outsb of 5000 bytes from @gpa in slot 1, written by the VMM or not. */
 static int outsb_fresh(uint64_t gpa, bool vmm_wrote)
 {
 	uint8_t *fresh, got[5000];
 	struct vcpu *v = fresh_guest(outsb_fresh_guest, outsb_fresh_guest_end,
 				     &fresh);
 	struct minivmm_regs regs;
-	unsigned int total = 0, count = sizeof(got), i;
+	unsigned int count = sizeof(got), i;
 
 	CHECK(v, "guest setup failed");
 	if (vmm_wrote)
@@ -147,24 +132,8 @@ static int outsb_fresh(uint64_t gpa, bool vmm_wrote)
 	CHECK_OK(vcpu_get_regs(v, &regs), "GET_REGS");
 	regs.r8 = gpa;
 	CHECK_OK(vcpu_set_regs(v, &regs), "SET_REGS");
-	for (;;) {
-		CHECK(vcpu_run(v) == 0, "RUN failed after %u of %u: %s",
-		      total, count, strerror(v->last_errno));
-		if (v->run->exit_reason == MINIVMM_EXIT_HLT)
-			break;
-		if (v->run->exit_reason != MINIVMM_EXIT_IO ||
-		    v->run->io.port != 0x600 ||
-		    v->run->io.direction != MINIVMM_IO_OUT ||
-		    total + v->run->io.count > count) {
-			tap_diag("unexpected exit after %u of %u bytes",
-				 total, count);
-			vcpu_dump(v);
-			return CASE_FAIL;
-		}
-		memcpy(got + total, vcpu_io_data(v), v->run->io.count);
-		total += v->run->io.count;
-	}
-	CHECK_EQ(total, count, "bytes sent by the guest");
+	CHECK_EQ(vcpu_run_rep_io(v, 0x600, MINIVMM_IO_OUT, 1, got, count),
+		 count, "bytes sent by the guest");
 	for (i = 0; i < count; i++)
 		CHECK(got[i] == (vmm_wrote ? pattern(i) : 0),
 		      "byte %u: got 0x%02x", i, got[i]);

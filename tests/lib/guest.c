@@ -425,6 +425,51 @@ void *vcpu_io_data(struct vcpu *vcpu)
 	return (char *)vcpu->run + vcpu->run->io.data_offset;
 }
 
+int vcpu_run_rep_io(struct vcpu *vcpu, uint16_t port, uint8_t dir,
+		    uint8_t size, void *buf, unsigned int count)
+{
+	struct minivmm_run *run = vcpu->run;
+	unsigned int total = 0, exits = 0;
+	size_t bytes;
+
+	for (;;) {
+		if (vcpu_run(vcpu)) {
+			tap_diag("RUN failed after %u of %u items: %s", total,
+				 count, strerror(vcpu->last_errno));
+			return -1;
+		}
+		if (run->exit_reason == MINIVMM_EXIT_HLT)
+			break;
+		if (run->exit_reason != MINIVMM_EXIT_IO ||
+		    run->io.port != port || run->io.size != size ||
+		    run->io.direction != dir) {
+			tap_diag("unexpected exit after %u of %u items",
+				 total, count);
+			vcpu_dump(vcpu);
+			return -1;
+		}
+		exits++;
+		bytes = (size_t)run->io.count * size;
+		if (run->io.count < 1 || total + run->io.count > count ||
+		    run->io.data_offset + bytes > vcpu->mmap_size) {
+			tap_diag("exit %u: %u items at offset %llu with %u of %u done (mapping %zu bytes)",
+				 exits, run->io.count,
+				 (unsigned long long)run->io.data_offset,
+				 total, count, vcpu->mmap_size);
+			return -1;
+		}
+		if (dir == MINIVMM_IO_OUT)
+			memcpy((uint8_t *)buf + (size_t)total * size,
+			       vcpu_io_data(vcpu), bytes);
+		else
+			memcpy(vcpu_io_data(vcpu),
+			       (uint8_t *)buf + (size_t)total * size, bytes);
+		total += run->io.count;
+	}
+	tap_diag("%u items of %u bytes in %u exits", total, size, exits);
+	return (int)total;
+}
+
 void vcpu_dump(struct vcpu *vcpu)
 {
 	struct minivmm_run *run = vcpu->run;

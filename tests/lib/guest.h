@@ -115,6 +115,14 @@ struct vcpu *guest_create(enum guest_mode mode, const void *code,
 int vcpu_run(struct vcpu *vcpu);
 /* Runs and checks the exit reason; prints what happened if different. */
 bool vcpu_run_expect(struct vcpu *vcpu, uint32_t reason);
+/*
+ * Runs until HLT, answering the string IO of @size-byte items on @port in
+ * direction @dir (MINIVMM_IO_*): OUT items are stored into @buf, IN items
+ * taken from it, at most @count.  Returns the items moved, or -1 after a
+ * diagnostic (RUN failed, another exit, more than @count, a bad count).
+ */
+int vcpu_run_rep_io(struct vcpu *vcpu, uint16_t port, uint8_t dir,
+		    uint8_t size, void *buf, unsigned int count);
 /* Prints the last exit and the registers as diagnostics. */
 void vcpu_dump(struct vcpu *vcpu);
 const char *exit_name(uint32_t reason);
