@@ -5,6 +5,7 @@
  * writes made after SET_MEMORY_REGION reach the guest, string IO to and
  * from RAM nobody has touched (the kernel's own copies of not-yet-pinned
  * pages), an exception whose delivery is the first touch of the stack,
+ * PAE paging on page tables only the VMM wrote (VT-x's PDPTEs),
  * memory the VMM unmapped before the guest touched it (RUN fails with
  * EFAULT, nothing breaks), and regions that could never be pinned
  * refused at SET_MEMORY_REGION.
@@ -58,6 +59,21 @@ GUEST_CODE(ud_fresh_guest, ".code64",
 	"mov $0x600d, %rbx\n"
 	"hlt\n");
 GUEST_LABEL(ud_fresh_handler);
+
+/* 32-bit PAE paging on tables only the VMM wrote, in slot 1. */
+#define PAE_PDPT	0x3f0000ULL
+#define PAE_PD		0x3f1000ULL
+GUEST_CODE(pae_guest, ".code32",
+	"mov $0x3f0000, %eax\n"
+	"mov %eax, %cr3\n"
+	"mov %cr4, %eax\n"
+	"or $0x20, %eax\n"		/* PAE */
+	"mov %eax, %cr4\n"
+	"mov %cr0, %eax\n"
+	"or $0x80000000, %eax\n"	/* PG */
+	"mov %eax, %cr0\n"
+	"mov 0x300000, %ebx\n"
+	"hlt\n");
 
 static uint8_t pattern(unsigned int i)
 {
@@ -165,6 +181,30 @@ static int test_exception_first_touch(void)
 	return CASE_PASS;
 }
 
+/*
+ * VT-x takes PAE paging's PDPTEs from the VMCS, which the module fills
+ * from guest memory when the guest's CR0 write turns paging on: here a
+ * page neither pinned nor touched by the guest.
+ */
+static int test_pae_fresh_tables(void)
+{
+	struct vcpu *v = guest_create(MODE_PROT32, pae_guest, pae_guest_end);
+	uint64_t pdpte = PAE_PD | 1, pde[2] = { 0x83, FRESH_GPA | 0x83 };
+	uint32_t marker = 0x5a5a1234;
+	uint8_t *fresh;
+
+	CHECK(v, "guest setup failed");
+	fresh = vm_add_mem(v->vm, 1, FRESH_GPA, FRESH_SIZE, 0);
+	CHECK(fresh, "slot 1");
+	/* PDPT[0] -> PD: 0-2 MiB and 2-4 MiB identity-mapped, 2 MiB pages. */
+	memcpy(fresh + (PAE_PDPT - FRESH_GPA), &pdpte, sizeof(pdpte));
+	memcpy(fresh + (PAE_PD - FRESH_GPA), pde, sizeof(pde));
+	memcpy(fresh + 0x100000, &marker, sizeof(marker));
+	CHECK(vcpu_run_expect(v, MINIVMM_EXIT_HLT), "no HLT under PAE paging");
+	CHECK_EQ(VCPU_REG(v, rbx), marker, "a load through PAE paging");
+	return CASE_PASS;
+}
+
 static int test_unmapped_before_touch(void)
 {
 	uint8_t *fresh;
@@ -217,6 +257,8 @@ static const struct test_case cases[] = {
 	{ "rep outsb from RAM nobody touched", test_outsb_untouched, 120 },
 	{ "an exception whose delivery first touches the stack",
 	  test_exception_first_touch, 0 },
+	{ "PAE paging on tables only the VMM wrote", test_pae_fresh_tables,
+	  0 },
 	{ "memory unmapped before the first touch: RUN fails with EFAULT",
 	  test_unmapped_before_touch, 0 },
 	{ "regions that cannot be pinned are refused when set",
