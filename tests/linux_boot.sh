@@ -15,7 +15,7 @@
 #
 # usage: linux_boot.sh [CPUS:END...]   (END: shell or reboot)
 # Boots per bed, unless given as arguments or in LINUX_BOOTS:
-#   qemu   1:shell 2:reboot 4:shell, --mem 256M, "sleep 10" (the marks
+#   qemu   1:shell 2:reboot 4:shell 8:shell, --mem 256M, "sleep 10" (the marks
 #          are stamped as they arrive through the UART; under TCG their
 #          latency jitters by ~0.1 s, which "sleep 5" cannot absorb at 2%).
 #          The reboot boot has two vCPUs: Linux stops the AP before it
@@ -49,7 +49,7 @@ if [ "$bed" = bochs ]; then
 	loop=${LINUX_LOOP:-20000}
 	limit=${LINUX_TIMEOUT:-600}
 else
-	boots=${LINUX_BOOTS:-1:shell 2:reboot 4:shell}
+	boots=${LINUX_BOOTS:-1:shell 2:reboot 4:shell 8:shell}
 	sleep_s=10
 	mem=${LINUX_MEM:-256M}
 	loop=${LINUX_LOOP:-100000}
