@@ -49,6 +49,16 @@ run 0 --mem 2M --flat "$g/hello-real.bin@0x7c00" --mode real &&
 	grep -qx "Hello from a minivmm guest (real)" "$tmp/out"
 result $? "hello in real mode at 0x7c00 with 2M"
 
+# MINIVMM_EXIT_STATS=1: the exit statistics on stderr at the end (the
+# hello guest writes its text to the UART's port 0x3f8, a byte an exit).
+export MINIVMM_EXIT_STATS=1
+run 0 --flat "$g/hello-long.bin@0x10000" &&
+	grep -Eq '^minivmm: stats: all +[1-9][0-9]* exits' "$tmp/err" &&
+	grep -Eq '^minivmm: stats: port 0x3f8 +[1-9][0-9]* exits' "$tmp/err"
+st=$?
+unset MINIVMM_EXIT_STATS
+result $st "MINIVMM_EXIT_STATS=1 prints exit statistics with the UART port"
+
 run 0 --cpus 4 --flat "$g/hello-long.bin@0x10000" &&
 	[ "$(grep -c Hello "$tmp/out")" = 1 ]
 result $? "--cpus 4: one hello, every vCPU halts, exit 0"
