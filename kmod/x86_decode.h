@@ -11,23 +11,7 @@
 #ifndef MVM_X86_DECODE_H
 #define MVM_X86_DECODE_H
 
-#ifdef __KERNEL__
-#include <linux/bits.h>
-#include <linux/types.h>
-#else
-#include <stdbool.h>
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
-typedef long long s64;
-#ifndef BIT
-#define BIT(n)		(1U << (n))
-#endif
-#ifndef BIT_ULL
-#define BIT_ULL(n)	(1ULL << (n))
-#endif
-#endif
+#include "x86_types.h"
 
 /* The architectural limit: a longer instruction raises #GP. */
 #define MVM_INSN_MAX_LEN	15

@@ -10,7 +10,7 @@
 #ifndef MVM_X86_WALK_H
 #define MVM_X86_WALK_H
 
-#include "x86_decode.h"		/* u8..u64 in both worlds */
+#include "x86_types.h"
 
 /* The guest state a walk depends on. */
 struct mvm_walk_regs {
