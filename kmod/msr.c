@@ -25,12 +25,12 @@
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
+#include <asm/processor-flags.h>
 
 #include "mvm.h"
+#include "x86.h"
 #include "lapic.h"
 
-#define MVM_APIC_BASE_ADDR	0xfee00000ULL
-#define MVM_EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 #define MVM_MTRR_DEF_ALLOWED	(0xffULL | BIT_ULL(10) | BIT_ULL(11))
 #define MVM_MTRR_DEF_RESET	(BIT_ULL(11) | 6)	/* enabled, WB */
 
@@ -64,29 +64,10 @@
 				 ARCH_CAP_MDS_NO | ARCH_CAP_PSCHANGE_MC_NO | \
 				 ARCH_CAP_TAA_NO)
 
-/* 48-bit virtual addresses: bits 63:47 all equal. */
-static bool mvm_canonical(u64 v)
-{
-	return (u64)((s64)(v << 16) >> 16) == v;
-}
-
 static bool mvm_mem_type_ok(u8 type)
 {
-	/* UC, WC, WT, WP, WB (and UC- for PAT). */
+	/* UC, WC, WT, WP, WB: the MTRR memory types. */
 	return type == 0 || type == 1 || type == 4 || type == 5 || type == 6;
-}
-
-static bool mvm_pat_ok(u64 pat)
-{
-	unsigned int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (8 * i);
-
-		if (!mvm_mem_type_ok(t) && t != 7)
-			return false;
-	}
-	return true;
 }
 
 /* Eight memory types, one a byte, as in the fixed-range MTRRs. */
@@ -134,15 +115,6 @@ static bool mvm_mtrr_var_ok(u32 index, u64 v)
 	if ((index - MVM_MTRR_VAR_FIRST) & 1)
 		return !(v & (rsvd | GENMASK_ULL(10, 0)));
 	return !(v & (rsvd | GENMASK_ULL(11, 8))) && mvm_mem_type_ok(v);
-}
-
-static u64 mvm_apic_base(const struct mvm_vcpu *vcpu)
-{
-	u64 v = MVM_APIC_BASE_ADDR | MSR_IA32_APICBASE_ENABLE;
-
-	if (!vcpu->id)
-		v |= MSR_IA32_APICBASE_BSP;
-	return v;
 }
 
 static u64 mvm_spec_ctrl_valid(void)
@@ -206,7 +178,7 @@ static int mvm_msr_core_read(struct mvm_vcpu *vcpu, u32 index, u64 *data)
 
 	switch (index) {
 	case MSR_IA32_APICBASE:
-		*data = mvm_apic_base(vcpu);
+		*data = vcpu->apic_base;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		*data = m->misc_enable;
@@ -284,7 +256,7 @@ static bool mvm_msr_value_bad(u32 index, u64 data)
 {
 	switch (index) {
 	case MSR_EFER:
-		return data & ~MVM_EFER_ALLOWED;
+		return data & ~mvm_efer_valid();
 	case MSR_LSTAR:
 	case MSR_CSTAR:
 	case MSR_FS_BASE:
@@ -292,9 +264,12 @@ static bool mvm_msr_value_bad(u32 index, u64 data)
 	case MSR_KERNEL_GS_BASE:
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
-		return !mvm_canonical(data);
+		return !mvm_x86_canonical(data);
 	case MSR_IA32_CR_PAT:
-		return !mvm_pat_ok(data);
+		return !mvm_x86_pat_valid(data);
+	case MSR_IA32_SYSENTER_CS:
+	case MSR_SYSCALL_MASK:
+		return data >> 32;
 	default:
 		return false;
 	}
@@ -351,7 +326,7 @@ static int mvm_msr_core_write(struct mvm_vcpu *vcpu, u32 index, u64 data,
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		/* Fixed: writing the value it has is all that is allowed. */
-		return data == mvm_apic_base(vcpu) ? 0 : -EPERM;
+		return data == vcpu->apic_base ? 0 : -EPERM;
 	case MSR_IA32_MISC_ENABLE:
 		if ((data ^ m->misc_enable) & ~MVM_MISC_ENABLE_RW)
 			return -EPERM;
@@ -414,6 +389,20 @@ static int mvm_msr_core_write(struct mvm_vcpu *vcpu, u32 index, u64 data,
 	return -ENOENT;
 }
 
+/* EFER: LMA is the CPU's to set; LME may not change while paging is on. */
+static int mvm_efer_write(struct mvm_vcpu *vcpu, u64 data)
+{
+	u64 old;
+
+	if (mvm_ops->get_msr(vcpu, MSR_EFER, &old))
+		return -EPERM;
+	if ((mvm_ops->get_cr(vcpu, 0) & X86_CR0_PG) &&
+	    ((data ^ old) & EFER_LME))
+		return -EPERM;
+	data = (data & ~EFER_LMA) | (old & EFER_LMA);
+	return mvm_ops->set_msr(vcpu, MSR_EFER, data) ? -EPERM : 0;
+}
+
 static int mvm_msr_write(struct mvm_vcpu *vcpu, u32 index, u64 data,
 			 bool guest)
 {
@@ -426,6 +415,8 @@ static int mvm_msr_write(struct mvm_vcpu *vcpu, u32 index, u64 data,
 		return r;
 	if (!mvm_msr_in_backend(index) || mvm_msr_value_bad(index, data))
 		return -EPERM;
+	if (index == MSR_EFER)
+		return mvm_efer_write(vcpu, data);
 	return mvm_ops->set_msr(vcpu, index, data) ? -EPERM : 0;
 }
 

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the minivmm core (main.c, vm.c, vcpu.c, gpt.c, ...) and the two
- * hardware backends (vmx*.c, svm*.c) share.
+ * What the minivmm core and the two hardware backends (vmx*.c, svm*.c)
+ * share.
  *
- * Division of work:
- *  - the core owns the fds, memory slots, the guest-physical page table
- *    (EPT or NPT, built by gpt.c with PTE bits supplied by the backend),
- *    the run loop (signals, preemption, requests), guest GPRs, CPUID table,
- *    the MSR allow-list and MMIO decoding;
- *  - a backend owns the VMCS/VMCB, entering the guest, and turning each
- *    hardware exit into either "handled, re-enter" or a minivmm_run exit,
- *    calling the core's helpers (mvm_cpuid_*, mvm_msr_*, mvm_mmio_*, ...).
+ * The core owns every architectural decision: the fds and memory, the
+ * guest-physical page table (gpt.c, with PTE bits from the backend), the
+ * run loop and the entry sequence (run.c), which event an entry delivers
+ * and how exceptions combine (event.c, x86.c), the handling of every exit
+ * that means the same on both CPUs (exit.c, with cpuid.c, msr.c, io.c,
+ * mmio.c), register-state rules (sregs.c) and the MP state (mp.c).
+ *
+ * A backend only translates: it loads the core's register copy and the
+ * chosen event into its VMCS/VMCB, enters the hardware, and turns the exit
+ * into a struct mvm_exit.  Its ops table (struct mvm_backend_ops) is the
+ * whole contract.
  */
 #ifndef MVM_H
 #define MVM_H
@@ -36,6 +39,11 @@ enum mvm_gpr {
 	MVM_R8, MVM_R9, MVM_R10, MVM_R11, MVM_R12, MVM_R13, MVM_R14, MVM_R15,
 	MVM_NR_GPRS
 };
+
+/* Register values at RESET (SDM vol. 3A, table 10-1). */
+#define MVM_DR6_RESET		0xffff0ff0ull
+#define MVM_DR7_RESET		0x400ull
+#define MVM_APIC_BASE_RESET	(0xfee00000ull | BIT_ULL(11))
 
 /* Access rights of a guest-physical mapping. */
 #define MVM_PROT_READ		BIT(0)
@@ -105,6 +113,8 @@ enum mvm_vcpu_mode {
 #define MVM_REQ_EVENT		1	/* LAPIC IRR/NMI changed: re-evaluate */
 #define MVM_REQ_INIT		2	/* INIT IPI received */
 #define MVM_REQ_SIPI		3	/* SIPI received: vcpu->sipi_vector */
+/* INIT and SIPI change the vCPU's whole state: mvm_vcpu_mp_prepare(). */
+#define MVM_REQ_MP_MASK		(BIT(MVM_REQ_INIT) | BIT(MVM_REQ_SIPI))
 
 /* What a backend's handling of one exit asks of the run loop. */
 enum mvm_exit_action {
@@ -143,6 +153,112 @@ struct mvm_io {
 	u8 addr_size;			/* 2, 4 or 8 (string forms) */
 	u64 seg_base;			/* ES for ins, DS/override for outs */
 	u64 next_rip;
+};
+
+/*
+ * An event for the guest: what an entry delivers, or the one whose
+ * delivery an exit interrupted.
+ */
+enum mvm_event_type {
+	MVM_EVENT_NONE,
+	MVM_EVENT_EXT,			/* external interrupt, acknowledged */
+	MVM_EVENT_NMI,
+	MVM_EVENT_EXC,			/* hardware exception */
+	/*
+	 * INT n, INT3, INTO, INT1: never delivered again, as rip still
+	 * points at the instruction, which runs again.
+	 */
+	MVM_EVENT_SOFT,
+};
+
+struct mvm_event {
+	u8 type;			/* enum mvm_event_type */
+	u8 vector;
+	bool has_error;			/* push @error (protected mode only) */
+	u32 error;
+};
+
+/* Interrupt shadows (vcpu->shadow): no interrupt before the next insn. */
+#define MVM_SHADOW_STI		BIT(0)
+#define MVM_SHADOW_MOV_SS	BIT(1)
+
+/* What the core asks of one entry (ops->enter). */
+struct mvm_entry {
+	struct mvm_event event;		/* type NONE: nothing to deliver */
+	bool irq_window;		/* exit once an interrupt could go in */
+	bool nmi_window;		/* exit once an NMI could go in */
+};
+
+/* Why the guest exited, as the core sees it (ops->exit_decode). */
+enum mvm_exit_reason {
+	MVM_EXIT_NONE,			/* nothing for the core: enter again */
+	MVM_EXIT_CPUID,
+	MVM_EXIT_HLT,
+	MVM_EXIT_RDMSR,
+	MVM_EXIT_WRMSR,
+	MVM_EXIT_XSETBV,
+	MVM_EXIT_NOP,			/* INVD, WBINVD: nothing to do */
+	MVM_EXIT_UD,			/* an instruction the guest lacks */
+	MVM_EXIT_RDPMC,			/* no PMU: #GP */
+	MVM_EXIT_CR,			/* cr */
+	MVM_EXIT_DR,			/* dr */
+	MVM_EXIT_IO,			/* io */
+	MVM_EXIT_NPF,			/* npf: EPT violation, nested #PF */
+	MVM_EXIT_EXCEPTION,		/* exc: an intercepted guest exception */
+	MVM_EXIT_IRQ_WINDOW,		/* an interrupt could go in now */
+	MVM_EXIT_SHUTDOWN,		/* triple fault */
+	MVM_EXIT_FAIL_ENTRY,		/* fail_reason */
+	MVM_EXIT_INTERNAL,		/* internal_suberror, hw */
+};
+
+/* How a control register was accessed (exit->cr.access). */
+enum mvm_cr_access {
+	MVM_CR_WRITE,			/* MOV to CR */
+	MVM_CR_READ,			/* MOV from CR */
+	MVM_CR_CLTS,
+	MVM_CR_LMSW,
+};
+
+struct mvm_exit {
+	enum mvm_exit_reason reason;
+	/* Instruction exits (CPUID ... DR): the rip after the instruction. */
+	u64 next_rip;
+	union {
+		struct mvm_io io;
+		struct {
+			u64 gpa;
+			bool write;
+			bool not_present;	/* no access allowed at all */
+			/*
+			 * During the guest's own page walk, a reserved bit,
+			 * or a read of a mapped page: not an MMIO access.
+			 */
+			bool not_mmio;
+		} npf;
+		struct {
+			u8 cr;
+			u8 gpr;			/* MVM_CR_WRITE/READ */
+			u8 access;		/* enum mvm_cr_access */
+			bool mode64;		/* 64-bit operand */
+			u16 lmsw;		/* MVM_CR_LMSW: the source */
+		} cr;
+		struct {
+			u8 dr;
+			u8 gpr;
+			bool write;
+			bool mode64;
+		} dr;
+		struct {
+			u8 vector;
+			bool has_error;
+			u32 error;
+			u64 dr6;		/* #DB: the DR6 bits it sets */
+		} exc;
+		u32 internal_suberror;	/* MINIVMM_INTERNAL_ERROR_* */
+		u64 fail_reason;
+	};
+	/* The exit in the hardware's words, for INTERNAL_ERROR reports. */
+	u64 hw[4];
 };
 
 /* Number of variable-range MTRRs (MSR_MTRRcap.VCNT). */
@@ -211,6 +327,26 @@ struct mvm_vcpu {
 	struct mvm_io pending_io;	/* IO in: what to complete */
 	u64 fault_gpa;			/* MVM_FAULT_IN: the RAM to pin */
 
+	/*
+	 * Events (event.c).  @exception is queued by the core for the next
+	 * entry; @interrupted is the event whose delivery the last exit
+	 * interrupted (ops->exit_decode), delivered again, or the NMI or
+	 * interrupt an exception during its delivery pushed back.
+	 */
+	struct mvm_event exception;
+	struct mvm_event interrupted;
+	bool triple_fault;		/* report SHUTDOWN before entering */
+	u8 shadow;			/* MVM_SHADOW_*, exit_decode/enter */
+
+	/* Guest DR0-3, DR6, DR7 where the backend intercepts MOV DR. */
+	u64 dr[4];
+	u64 dr6, dr7;
+	/* SET/GET_SREGS' apic_base without an in-kernel LAPIC. */
+	u64 apic_base;
+	/* The guest's PKRU, switched around each entry (run.c). */
+	u32 pkru;
+	u32 host_pkru;
+
 	struct fpu_guest guest_fpu;	/* fpu_alloc_guest_fpstate() */
 
 	void *arch;			/* the backend's per-vCPU state */
@@ -234,8 +370,10 @@ struct mvm_paging {
 
 /*
  * The backend ops table: one instance for VT-x (vmx.c), one for AMD-V
- * (svm.c).  All vcpu ops but vcpu_create/vcpu_free are called between
- * vcpu_load() and vcpu_put() with preemption enabled unless noted.
+ * (svm.c).  A backend translates between the core and its hardware and
+ * makes no architectural decision.  All vcpu ops but vcpu_create and
+ * vcpu_free run between vcpu_load() and vcpu_put(), preemption enabled
+ * unless noted.
  */
 struct mvm_backend_ops {
 	const char *name;
@@ -267,19 +405,35 @@ struct mvm_backend_ops {
 	void (*vcpu_put)(struct mvm_vcpu *vcpu);
 
 	/*
-	 * Enter the guest once and handle the exit.  Called with preemption
-	 * disabled and interrupts enabled; returns enum mvm_exit_action or a
-	 * negative errno.  Honors vcpu->requests via mvm_vcpu_prepare_entry().
+	 * One entry, called by the core with preemption and interrupts off,
+	 * requests processed, guest FPU, XCR0 and PKRU loaded: load
+	 * vcpu->gprs, rip, rflags, shadow and @entry (the event, the
+	 * windows) into the hardware, enter the guest, and return after the
+	 * exit with interrupts still off.  Host state the hardware does not
+	 * restore is the backend's to put back.
 	 */
-	int (*vcpu_run)(struct mvm_vcpu *vcpu);
+	void (*enter)(struct mvm_vcpu *vcpu, const struct mvm_entry *entry);
+	/*
+	 * After enter(), interrupts on: store the guest's gprs, rip, rflags
+	 * and shadow into the core's copy and the event whose delivery the
+	 * exit interrupted into vcpu->interrupted (type NONE if none), and
+	 * describe the exit in @exit (zeroed by the core).  A failed entry
+	 * is MVM_EXIT_FAIL_ENTRY.
+	 */
+	void (*exit_decode)(struct mvm_vcpu *vcpu, struct mvm_exit *exit);
+	/* Whether the guest is inside an NMI handler (NMIs blocked). */
+	bool (*nmi_blocked)(struct mvm_vcpu *vcpu);
+	/*
+	 * INIT: forget the backend's own event state (NMI blocking, open
+	 * windows); the core resets its events and loads the registers.
+	 */
+	void (*events_reset)(struct mvm_vcpu *vcpu);
 
 	int (*get_sregs)(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs);
 	/*
-	 * Validates: bad state gives -EINVAL or a FAIL_ENTRY exit.  With an
-	 * in-kernel LAPIC the core has applied sregs->cr8 and ->apic_base
-	 * to it already (as a WRMSR would; get_sregs is overridden the same
-	 * way): the backend must accept every apic_base the LAPIC holds,
-	 * x2APIC mode (bit 10) included, and need not apply them again.
+	 * Load a state mvm_sregs_validate() accepted; -EINVAL only for a
+	 * limit of the hardware.  With an in-kernel LAPIC, cr8 and
+	 * apic_base are the LAPIC's (the core applied them).
 	 */
 	int (*set_sregs)(struct mvm_vcpu *vcpu,
 			 const struct minivmm_sregs *sregs);
@@ -290,48 +444,22 @@ struct mvm_backend_ops {
 	u64 cr4_unsupported;
 	void (*get_paging)(struct mvm_vcpu *vcpu, struct mvm_paging *pg);
 	/*
-	 * Cheap reads for every return from RUN (no sregs copy): the
-	 * guest's CR8 (TPR bits 3:0), and whether an external interrupt
-	 * could be delivered at the next entry: RFLAGS.IF set, no STI/MOV SS
-	 * shadow and no event (re-injection or exception) queued in the
-	 * backend.  vcpu->pending_irq is the core's to check.
+	 * The guest's CR0, CR3, CR4 or (without an in-kernel LAPIC) CR8,
+	 * and a write of one the core checked: 0, -EAGAIN with
+	 * vcpu->fault_gpa set (RAM the new state reads is not pinned; nothing
+	 * changed), or -EINVAL for a value the hardware cannot run.
 	 */
-	u8 (*get_cr8)(struct mvm_vcpu *vcpu);
-	bool (*interrupt_allowed)(struct mvm_vcpu *vcpu);
+	u64 (*get_cr)(struct mvm_vcpu *vcpu, unsigned int cr);
+	int (*set_cr)(struct mvm_vcpu *vcpu, unsigned int cr, u64 val);
 
 	/* MSRs on the core's allow-list that live in VMCS/VMCB or arch. */
 	int (*get_msr)(struct mvm_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct mvm_vcpu *vcpu, u32 index, u64 data);
 
-	/* Inject #vector (with error code if has_error) at next entry. */
-	void (*inject_exception)(struct mvm_vcpu *vcpu, u8 vector,
-				 bool has_error, u32 error_code);
-
-	/*
-	 * NMIs (the core queues them in vcpu->nmi_pending): may one be
-	 * injected at the next entry (no NMI blocking, no MOV SS/STI shadow
-	 * where the hardware forbids it, no event queued in the backend)?
-	 * The backend injects with mvm_nmi_ack() when allowed, else opens an
-	 * NMI window (VT-x: NMI-window exiting; AMD-V: intercept IRET, as
-	 * the CPU blocks NMIs until the handler's IRET).  Blocking by NMI is
-	 * the backend's to track.
-	 */
-	bool (*nmi_allowed)(struct mvm_vcpu *vcpu);
-
-	/*
-	 * INIT: drop every event the backend has queued (exception,
-	 * re-injection), clear interrupt shadows and NMI blocking, make the
-	 * activity state active.  The core then loads the INIT register
-	 * state with set_sregs and the GPRs itself.
-	 */
-	void (*events_reset)(struct mvm_vcpu *vcpu);
-
 	/*
 	 * Guest-physical entries were removed (MVM_REQ_TLB_FLUSH): make sure
 	 * the next entry on this CPU uses no translation cached from the
-	 * guest-physical table (VT-x: INVEPT single-context; AMD-V: flush
-	 * this ASID, e.g. TLB_CONTROL).  Called by mvm_vcpu_prepare_entry()
-	 * with interrupts disabled and the vCPU loaded.  Required.
+	 * guest-physical table.  Interrupts off, the vCPU loaded.
 	 */
 	void (*flush_tlb)(struct mvm_vcpu *vcpu);
 };
@@ -340,23 +468,7 @@ extern const struct mvm_backend_ops *mvm_ops;
 extern const struct mvm_backend_ops mvm_vmx_ops;
 extern const struct mvm_backend_ops mvm_svm_ops;
 
-/* ---- core services for backends (vcpu.c, cpuid.c, msr.c, mmio.c) ---- */
-
-/*
- * Called by vcpu_run with interrupts disabled right before entry, after
- * setting vcpu->mode = MVM_IN_GUEST: processes requests.  Returns true to
- * go on entering, false to back out (a kick arrived: enable interrupts,
- * set mode outside, return MVM_RESUME).
- *
- * It sets vcpu->mode = MVM_IN_GUEST itself (with the barrier that pairs
- * with mvm_vcpu_kick()), calls ops->flush_tlb() for MVM_REQ_TLB_FLUSH,
- * backs out when a signal is pending or the CPU should reschedule, and,
- * when it returns true, loads the guest XCR0: the backend must then call
- * mvm_vcpu_after_exit() after the VM exit, still with interrupts
- * disabled, which restores the host XCR0 and sets mode outside guest.
- */
-bool mvm_vcpu_prepare_entry(struct mvm_vcpu *vcpu);
-void mvm_vcpu_after_exit(struct mvm_vcpu *vcpu);
+/* ---- core services (cpuid.c, msr.c, io.c, mmio.c, irq.c, mp.c) ---- */
 
 /*
  * Make @vcpu leave guest mode and see its requests: an IPI, waited for,
@@ -367,8 +479,7 @@ void mvm_vcpu_kick(struct mvm_vcpu *vcpu);
 
 /*
  * The guest FPU: the core swaps it in at the start of MINIVMM_RUN and out
- * at its end (as KVM does), so backends need not call these; they are
- * idempotent.  Preemption may be on or off, interrupts on.
+ * at its end (as KVM does); idempotent.  Interrupts on.
  */
 void mvm_fpu_load(struct mvm_vcpu *vcpu);
 void mvm_fpu_put(struct mvm_vcpu *vcpu);
@@ -393,10 +504,10 @@ int mvm_msr_guest_read(struct mvm_vcpu *vcpu, u32 index, u64 *data);
 int mvm_msr_guest_write(struct mvm_vcpu *vcpu, u32 index, u64 data);
 
 /*
- * A guest access to @gpa that no writable slot backs (EPT violation or
- * NPF).  Decodes the instruction at rip, fills run->mmio (a write carries
- * the data), advances rip past it on completion.  Returns MVM_USER, or
- * MVM_USER with an INTERNAL_ERROR exit for an instruction it cannot decode.
+ * A guest access to @gpa that no writable slot backs.  Decodes the
+ * instruction at rip, fills run->mmio (a write carries the data),
+ * advances rip past it on completion.  Returns MVM_USER, or MVM_USER
+ * with an INTERNAL_ERROR exit for an instruction it cannot decode.
  */
 int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write);
 
@@ -438,44 +549,24 @@ int mvm_write_guest_phys(struct mvm_vm *vm, u64 gpa, const void *buf,
 			 unsigned int len);
 
 /*
- * Interrupt sources for the backends' entry path (irq.c).  With
- * interrupts disabled, right before entry, a backend that has no event
- * of its own queued and whose guest can take an interrupt
- * (interrupt_allowed) calls mvm_irq_peek(): a vector >= 0 is the highest
- * interrupt due (the LAPIC's, above its PPR, or the one userspace queued
- * with MINIVMM_INTERRUPT); it injects it and calls mvm_irq_ack(), which
- * moves it from IRR to ISR.  When mvm_irq_peek() >= 0 but the guest cannot
- * take it, or userspace asked for a window, it arms an interrupt-window
- * exit and handles that exit with mvm_irq_window_exit().  An injected
- * event whose delivery an exit interrupted is the backend's to re-inject
- * (it is in ISR already).  Injecting an interrupt or NMI ends the HLT
- * activity state.
+ * Interrupt sources (irq.c): the highest interrupt due (the LAPIC's, above
+ * its PPR, or the one userspace queued with MINIVMM_INTERRUPT) or -1, and
+ * its acknowledgment (IRR to ISR); pending NMIs likewise.
  */
 int mvm_irq_peek(struct mvm_vcpu *vcpu);
 void mvm_irq_ack(struct mvm_vcpu *vcpu, u8 vector);
 bool mvm_nmi_peek(struct mvm_vcpu *vcpu);
 void mvm_nmi_ack(struct mvm_vcpu *vcpu);
-/* The window exit: MVM_USER (IRQ_WINDOW_OPEN for userspace) or RESUME. */
-int mvm_irq_window_exit(struct mvm_vcpu *vcpu);
 
 /*
  * The guest's TPR as CR8 (bits 3:0).  With an in-kernel LAPIC the LAPIC's
  * TPR is the truth: backends load their CR8/V_TPR copy from
- * mvm_irq_get_cr8() before entry and report guest changes (MOV to CR8
- * exit, V_TPR after exit) with mvm_irq_set_cr8().  Without one they keep
- * their own copy (ops->get_cr8).
+ * mvm_irq_get_cr8() before entry and report guest changes made without
+ * an exit (V_TPR, the TPR shadow) with mvm_irq_set_cr8().  Without one
+ * the backend's copy is the truth (ops->get_cr(8)).
  */
 u8 mvm_irq_get_cr8(struct mvm_vcpu *vcpu);
 void mvm_irq_set_cr8(struct mvm_vcpu *vcpu, u8 cr8);
-
-/*
- * A HLT exit, after the backend moved rip past HLT (which also ends an
- * STI shadow).  Without an irqchip: fills a MINIVMM_EXIT_HLT exit and
- * returns MVM_USER.  With one: marks the vCPU halted and returns
- * MVM_RESUME; the core's run loop sleeps (preemptible, outside the
- * backend) until an interrupt is due, then enters again.
- */
-int mvm_vcpu_halt(struct mvm_vcpu *vcpu);
 
 /*
  * Something for @vcpu changed (IRR, NMI, INIT, SIPI, a request bit):
@@ -485,11 +576,7 @@ int mvm_vcpu_halt(struct mvm_vcpu *vcpu);
  */
 void mvm_vcpu_wake(struct mvm_vcpu *vcpu);
 
-/* Fill run for simple exits. */
-void mvm_exit_internal_error(struct mvm_vcpu *vcpu, u32 suberror,
-			     const u64 *data, u32 ndata);
-
-/* ---- core internals (main.c, vm.c, memslot.c, vcpu.c, gpt.c, fpu.c) ---- */
+/* ---- core internals ---- */
 
 /* The vCPU mapping: page 0 struct minivmm_run, page 1 port IO data. */
 #define MVM_VCPU_MMAP_PAGES	2
@@ -529,15 +616,55 @@ long mvm_vcpu_set_xsave(struct mvm_vcpu *vcpu, const void __user *uaddr);
 
 /*
  * SET_SREGS: 0, or -EINVAL for a state no x86 CPU can be in (sregs.c).
- * Checked before ops->set_sregs(), which adds its hardware's own checks.
+ * Checked before ops->set_sregs(), which only translates.
  */
 int mvm_sregs_validate(const struct minivmm_sregs *s);
 /*
- * The CR4 and EFER bits a guest may set, for SET_SREGS and for the
- * backends' paths of the guest's own CR4 and EFER writes (sregs.c).
+ * The guest's own MOV to CR0/CR4 (and CLTS, LMSW): 0, or -EINVAL where
+ * the CPU raises #GP, given the state before the write (sregs.c).
  */
+int mvm_cr_write_check(const struct mvm_paging *pg, unsigned int cr, u64 val);
+/* The CR4 and EFER bits a guest may set, for SET_SREGS and guest writes. */
 u64 mvm_cr4_valid(void);
 u64 mvm_efer_valid(void);
+bool mvm_apic_base_valid(u64 apic_base);
+
+/* vcpu.c: make the vCPU current on this CPU, and stop. */
+void mvm_vcpu_load(struct mvm_vcpu *vcpu);
+void mvm_vcpu_put(struct mvm_vcpu *vcpu);
+
+/* run.c: MINIVMM_RUN. */
+long mvm_vcpu_run(struct mvm_vcpu *vcpu);
+
+/*
+ * event.c: queue #@vector for the next entry, combined with an exception
+ * whose delivery the exit interrupted as the CPU would (x86.c).
+ */
+void mvm_queue_exception(struct mvm_vcpu *vcpu, u8 vector, u32 error);
+/* Choose what the next entry delivers and which windows it opens. */
+void mvm_events_choose(struct mvm_vcpu *vcpu, struct mvm_entry *entry);
+/* Whether an external interrupt could be delivered at the next entry. */
+bool mvm_interrupt_allowed(struct mvm_vcpu *vcpu);
+/* INIT: nothing queued, nothing interrupted, no shadow. */
+void mvm_events_reset(struct mvm_vcpu *vcpu);
+
+/* exit.c: the exits that mean the same on both CPUs. */
+int mvm_exit_handle(struct mvm_vcpu *vcpu, const struct mvm_exit *exit);
+/* Fill run with an INTERNAL_ERROR exit. */
+void mvm_exit_internal_error(struct mvm_vcpu *vcpu, u32 suberror,
+			     const u64 *data, u32 ndata);
+
+/*
+ * mp.c.  HLT, after the instruction completed: without an irqchip a
+ * MINIVMM_EXIT_HLT (MVM_USER); with one the vCPU is marked halted and
+ * the run loop sleeps in mvm_vcpu_mp_prepare() until an interrupt is due.
+ */
+int mvm_vcpu_halt(struct mvm_vcpu *vcpu);
+/*
+ * Before each entry with an irqchip (preemption on): INIT and SIPI,
+ * and the sleeps.  0 to enter, -EINTR for a signal, or an error.
+ */
+int mvm_vcpu_mp_prepare(struct mvm_vcpu *vcpu);
 
 void mvm_msr_vcpu_init(struct mvm_vcpu *vcpu);
 long mvm_vcpu_get_msrs(struct mvm_vcpu *vcpu, void __user *uaddr);

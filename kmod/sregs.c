@@ -21,6 +21,7 @@
 #include <asm/processor.h>
 
 #include "mvm.h"
+#include "x86.h"
 
 /* Bits of the 4-bit descriptor type field. */
 #define SEG_TYPE_ACCESSED	BIT(0)
@@ -36,7 +37,10 @@
 /* A read/write data type: what real mode and virtual-8086 mode load. */
 #define SEG_TYPE_DATA_RW	(SEG_TYPE_RW | SEG_TYPE_ACCESSED)
 
-#define MVM_CR0_RESERVED	GENMASK_ULL(63, 32)
+/* CR0 bits that exist; the others are reserved (#GP if set). */
+#define MVM_CR0_DEFINED	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | \
+			 X86_CR0_TS | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | \
+			 X86_CR0_AM | X86_CR0_NW | X86_CR0_CD | X86_CR0_PG)
 
 /*
  * CR4 bits a guest may set: those the host has, minus those the backend
@@ -89,7 +93,7 @@ static int mvm_sregs_ctrl_check(const struct minivmm_sregs *s)
 	bool pg = s->cr0 & X86_CR0_PG;
 	bool lme = s->efer & EFER_LME, lma = s->efer & EFER_LMA;
 
-	if (s->cr0 & MVM_CR0_RESERVED)
+	if (s->cr0 & ~(u64)MVM_CR0_DEFINED)
 		return -EINVAL;
 	if (pg && !(s->cr0 & X86_CR0_PE))
 		return -EINVAL;
@@ -111,6 +115,33 @@ static int mvm_sregs_ctrl_check(const struct minivmm_sregs *s)
 	if (s->cr3 >> boot_cpu_data.x86_phys_bits)
 		return -EINVAL;
 	if (s->cr8 > 15)
+		return -EINVAL;
+	return 0;
+}
+
+int mvm_cr_write_check(const struct mvm_paging *pg, unsigned int cr, u64 val)
+{
+	bool lma = pg->efer & EFER_LMA;
+
+	if (cr == 0) {
+		if (val >> 32)
+			return -EINVAL;
+		if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
+			return -EINVAL;
+		if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
+			return -EINVAL;
+		/* Turning paging on for long mode needs CR4.PAE. */
+		if ((val & X86_CR0_PG) && !(pg->cr0 & X86_CR0_PG) &&
+		    (pg->efer & EFER_LME) && !(pg->cr4 & X86_CR4_PAE))
+			return -EINVAL;
+		return 0;
+	}
+	if (val & ~mvm_cr4_valid())
+		return -EINVAL;
+	/* PAE may not be cleared in long mode; PCIDE needs long mode. */
+	if (lma && !(val & X86_CR4_PAE))
+		return -EINVAL;
+	if ((val & X86_CR4_PCIDE) && !(pg->cr4 & X86_CR4_PCIDE) && !lma)
 		return -EINVAL;
 	return 0;
 }
@@ -200,8 +231,54 @@ static int mvm_sregs_ldt_check(const struct minivmm_segment *ldt)
 }
 
 /*
- * 0 or -EINVAL.  Called by the core before ops->set_sregs(), which adds
- * what its hardware checks (field ranges, canonical bases).
+ * The ABI's own rules: padding and reserved fields zero, each field of a
+ * segment in its range, bases canonical (a non-canonical base cannot be
+ * loaded: VT-x refuses the entry, AMD-V would run with it).
+ */
+static int mvm_sregs_fields_check(const struct minivmm_sregs *s)
+{
+	const struct minivmm_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
+	const struct minivmm_dtable *dts[] = { &s->gdt, &s->idt };
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(s->reserved); i++) {
+		if (s->reserved[i])
+			return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(segs); i++) {
+		if (!mvm_x86_seg_fields_valid(segs[i]) ||
+		    !mvm_x86_canonical(segs[i]->base))
+			return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(dts); i++) {
+		for (j = 0; j < ARRAY_SIZE(dts[i]->pad); j++) {
+			if (dts[i]->pad[j])
+				return -EINVAL;
+		}
+		if (!mvm_x86_canonical(dts[i]->base))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The APIC base MSR's reserved bits (7:0, 9 and those above the physical
+ * address width) are clear.
+ */
+bool mvm_apic_base_valid(u64 apic_base)
+{
+	u64 reserved = GENMASK_ULL(7, 0) | BIT_ULL(9) |
+		       (~0ULL << boot_cpu_data.x86_phys_bits);
+
+	return !(apic_base & reserved);
+}
+
+/*
+ * 0 or -EINVAL.  Called by the core before ops->set_sregs(), which only
+ * translates: a backend adds no check of its own but its hardware's
+ * limits on CR4 (ops->cr4_unsupported).
  */
 int mvm_sregs_validate(const struct minivmm_sregs *s)
 {
@@ -212,6 +289,9 @@ int mvm_sregs_validate(const struct minivmm_sregs *s)
 	unsigned int i;
 	int ret;
 
+	ret = mvm_sregs_fields_check(s);
+	if (ret)
+		return ret;
 	ret = mvm_sregs_ctrl_check(s);
 	if (ret)
 		return ret;

@@ -244,13 +244,6 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 static_assert(sizeof(struct vmcb) == 4096);
 
 /* An exception queued by inject_exception for the next entry. */
-struct svm_exception {
-	bool pending;
-	bool has_error;
-	u8 vector;
-	u32 error_code;
-};
-
 /*
  * NMI blocking.  Without vNMI the CPU does not track it for the guest:
  * after injecting an NMI the backend intercepts IRET, and once that IRET
@@ -270,15 +263,7 @@ struct svm_vcpu {
 	int asid_cpu;
 	u64 asid_gen;
 	bool flush_tlb;		/* flush all on the next entry */
-	u64 apic_base;
-	u64 exit_rip;		/* rip at the last exit */
-	u32 reinject;		/* exit_int_info to deliver again, or 0 */
-	u32 reinject_err;
-	u32 guest_pkru;		/* 0 at reset */
-	u32 host_pkru;
-	struct svm_exception exc;
 	struct svm_nmi nmi;
-	bool triple_fault;	/* exception while delivering #DF: shutdown */
 	u8 v_tpr;		/* V_TPR loaded at entry (in-kernel irqchip) */
 };
 
@@ -304,20 +289,19 @@ void svm_state_reset(struct mvm_vcpu *vcpu);
 int svm_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs);
 int svm_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs);
 void svm_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg);
-u8 svm_get_cr8(struct mvm_vcpu *vcpu);
-bool svm_interrupt_allowed(struct mvm_vcpu *vcpu);
+u64 svm_get_cr(struct mvm_vcpu *vcpu, unsigned int cr);
+int svm_set_cr(struct mvm_vcpu *vcpu, unsigned int cr, u64 val);
 int svm_get_msr(struct mvm_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct mvm_vcpu *vcpu, u32 index, u64 data);
-void svm_inject_exception(struct mvm_vcpu *vcpu, u8 vector, bool has_error,
-			  u32 error_code);
-bool svm_nmi_allowed(struct mvm_vcpu *vcpu);
-void svm_events_reset(struct mvm_vcpu *vcpu);
 
 /* svm_run.c */
-int svm_vcpu_run(struct mvm_vcpu *vcpu);
+void svm_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry);
+void svm_exit_decode(struct mvm_vcpu *vcpu, struct mvm_exit *exit);
+bool svm_nmi_blocked(struct mvm_vcpu *vcpu);
+void svm_events_reset(struct mvm_vcpu *vcpu);
 void svm_flush_tlb(struct mvm_vcpu *vcpu);
 
-/* svm_exit.c */
-int svm_handle_exit(struct mvm_vcpu *vcpu);
+/* svm_exit.c: the exit code into the core's description. */
+void svm_exit_translate(struct mvm_vcpu *vcpu, struct mvm_exit *exit);
 
 #endif /* MVM_SVM_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AMD-V backend: turning a #VMEXIT into "re-enter" or a
- * minivmm_run exit.  The bed CPU has no NRIP save and no decode assists,
+ * AMD-V backend: a #VMEXIT into the core's description of it (struct
+ * mvm_exit).  The bed CPU has no NRIP save and no decode assists,
  * so instruction lengths come from reading the instruction each exit
  * implies (prefixes included).
  */
@@ -13,20 +13,7 @@
 #include <asm/msr-index.h>
 #include "svm.h"
 
-#define SVM_UD		6
-#define SVM_GP		13
 #define SVM_MC		18
-
-static int svm_internal_error(struct mvm_vcpu *vcpu, u32 suberror)
-{
-	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
-	u64 data[4] = {
-		c->exit_code, c->exit_info_1, c->exit_info_2, c->exit_int_info,
-	};
-
-	mvm_exit_internal_error(vcpu, suberror, data, ARRAY_SIZE(data));
-	return MVM_USER;
-}
 
 static bool svm_long_mode(struct vmcb_save *st)
 {
@@ -118,22 +105,6 @@ static int svm_next_rip(struct mvm_vcpu *vcpu, const u8 *op,
 	return 0;
 }
 
-/*
- * Move rip past the intercepted instruction, or report why not.  Its
- * completion ends an STI/MOV SS shadow (sti; hlt must wake up).
- */
-static int svm_skip(struct mvm_vcpu *vcpu, const u8 *op, unsigned int op_len)
-{
-	u64 next_rip;
-
-	if (svm_next_rip(vcpu, op, op_len, &next_rip))
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_EMULATION);
-	vcpu->rip = next_rip;
-	to_svm(vcpu)->vmcb->ctl.int_state &= ~SVM_INT_SHADOW;
-	return MVM_RESUME;
-}
-
 /* What the prefixes of a string IO instruction say. */
 struct svm_io_prefix {
 	int seg;		/* segment override, or -1 */
@@ -193,11 +164,37 @@ static u64 svm_seg_base(struct vmcb_save *st, int seg)
 	return segs[seg]->base;
 }
 
-static int svm_exit_io(struct mvm_vcpu *vcpu)
+/* An exit the backend could not make sense of: INTERNAL_ERROR. */
+static void svm_exit_unknown(struct mvm_exit *exit, u32 suberror)
+{
+	exit->reason = MVM_EXIT_INTERNAL;
+	exit->internal_suberror = suberror;
+}
+
+/*
+ * An instruction exit: the core needs the rip after the instruction,
+ * which the CPU reports with NRIP save; otherwise its bytes are read.
+ */
+static void svm_exit_insn(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
+			  enum mvm_exit_reason reason, const u8 *op,
+			  unsigned int op_len)
+{
+	if (svm_next_rip(vcpu, op, op_len, &exit->next_rip)) {
+		svm_exit_unknown(exit, MINIVMM_INTERNAL_ERROR_EMULATION);
+		return;
+	}
+	exit->reason = reason;
+}
+
+static void svm_exit_io(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u64 info = vmcb->ctl.exit_info_1;
-	struct mvm_io io = {
+	struct mvm_io *io = &exit->io;
+	struct svm_io_prefix p;
+	int seg;
+
+	*io = (struct mvm_io) {
 		.port = info >> SVM_IO_PORT_SHIFT,
 		.size = (info & SVM_IO_SZ_MASK) >> SVM_IO_SZ_SHIFT,
 		.in = info & SVM_IO_IN,
@@ -206,111 +203,48 @@ static int svm_exit_io(struct mvm_vcpu *vcpu)
 		.addr_size = ((info & SVM_IO_A_MASK) >> SVM_IO_A_SHIFT) * 2,
 		.next_rip = vmcb->ctl.exit_info_2,
 	};
-	struct svm_io_prefix p;
-	int seg;
-
-	if (io.size != 1 && io.size != 2 && io.size != 4)
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
-	if (io.string) {
-		if (svm_io_prefix_read(vcpu, io.next_rip, &p))
-			return svm_internal_error(vcpu,
-					MINIVMM_INTERNAL_ERROR_EMULATION);
-		if (io.addr_size != 2 && io.addr_size != 4 &&
-		    io.addr_size != 8)
-			io.addr_size = svm_io_addr_size(&vmcb->save,
-							p.addr_size);
-		/* INS always writes ES; OUTS reads DS unless overridden. */
-		if (io.in)
-			seg = 0;
-		else if (svm_features & SVM_FEAT_DECODE_ASSISTS)
-			seg = (info & SVM_IO_SEG_MASK) >> SVM_IO_SEG_SHIFT;
-		else
-			seg = p.seg >= 0 ? p.seg : 3;
-		if (seg > 5)
-			return svm_internal_error(vcpu,
-					MINIVMM_INTERNAL_ERROR_EMULATION);
-		io.seg_base = svm_seg_base(&vmcb->save, seg);
+	if (io->size != 1 && io->size != 2 && io->size != 4) {
+		svm_exit_unknown(exit, MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
+		return;
 	}
-	return mvm_io_exit(vcpu, &io);
+	exit->reason = MVM_EXIT_IO;
+	if (!io->string)
+		return;
+	if (svm_io_prefix_read(vcpu, io->next_rip, &p)) {
+		svm_exit_unknown(exit, MINIVMM_INTERNAL_ERROR_EMULATION);
+		return;
+	}
+	if (io->addr_size != 2 && io->addr_size != 4 && io->addr_size != 8)
+		io->addr_size = svm_io_addr_size(&vmcb->save, p.addr_size);
+	/* INS always writes ES; OUTS reads DS unless overridden. */
+	if (io->in)
+		seg = 0;
+	else if (svm_features & SVM_FEAT_DECODE_ASSISTS)
+		seg = (info & SVM_IO_SEG_MASK) >> SVM_IO_SEG_SHIFT;
+	else
+		seg = p.seg >= 0 ? p.seg : 3;
+	if (seg > 5) {
+		svm_exit_unknown(exit, MINIVMM_INTERNAL_ERROR_EMULATION);
+		return;
+	}
+	io->seg_base = svm_seg_base(&vmcb->save, seg);
 }
 
-static int svm_exit_msr(struct mvm_vcpu *vcpu)
+static void svm_exit_npf(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
-	static const u8 rdmsr[] = { 0x0f, 0x32 }, wrmsr[] = { 0x0f, 0x30 };
 	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
-	u32 index = vcpu->gprs[MVM_RCX];
-	u64 data, next_rip;
-	int ret;
+	u64 err = c->exit_info_1;
 
-	/* Before the access: a failed WRMSR must not have taken effect. */
-	if (svm_next_rip(vcpu, c->exit_info_1 ? wrmsr : rdmsr, 2, &next_rip))
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_EMULATION);
-	if (c->exit_info_1) {
-		data = (u32)vcpu->gprs[MVM_RAX] |
-		       ((u64)(u32)vcpu->gprs[MVM_RDX] << 32);
-		ret = mvm_msr_guest_write(vcpu, index, data);
-	} else {
-		ret = mvm_msr_guest_read(vcpu, index, &data);
-		if (!ret) {
-			vcpu->gprs[MVM_RAX] = (u32)data;
-			vcpu->gprs[MVM_RDX] = data >> 32;
-		}
-	}
-	if (ret) {
-		svm_inject_exception(vcpu, SVM_GP, true, 0);
-		return MVM_RESUME;
-	}
-	vcpu->rip = next_rip;
-	return MVM_RESUME;
-}
-
-static int svm_exit_xsetbv(struct mvm_vcpu *vcpu)
-{
-	static const u8 xsetbv[] = { 0x0f, 0x01, 0xd1 };
-	u64 value = (u32)vcpu->gprs[MVM_RAX] |
-		    ((u64)(u32)vcpu->gprs[MVM_RDX] << 32);
-	u64 next_rip;
-
-	if (svm_next_rip(vcpu, xsetbv, sizeof(xsetbv), &next_rip))
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_EMULATION);
-	if (mvm_xsetbv(vcpu, vcpu->gprs[MVM_RCX], value)) {
-		svm_inject_exception(vcpu, SVM_GP, true, 0);
-		return MVM_RESUME;
-	}
-	vcpu->rip = next_rip;
-	return MVM_RESUME;
-}
-
-/*
- * Nested page fault.  A slot's RAM is mapped on the guest's first touch:
- * a fault on a non-present entry inside a slot asks the core to pin and
- * map it, and the guest repeats the access (an event being delivered is
- * re-injected, as after any exit).  Otherwise a fault on a present entry
- * that is not a write is not ours to handle, nor is one while the CPU
- * walks the guest's page tables or delivers an event: report those
- * instead of treating them as device accesses.
- */
-static int svm_exit_npf(struct mvm_vcpu *vcpu)
-{
-	struct svm_vcpu *s = to_svm(vcpu);
-	u64 err = s->vmcb->ctl.exit_info_1;
-	u64 gpa = s->vmcb->ctl.exit_info_2;
-
-	if (!(err & SVM_NPF_P) && mvm_gpa_is_ram(vcpu->vm, gpa)) {
-		vcpu->fault_gpa = gpa;
-		return MVM_FAULT_IN;
-	}
-	if (s->reinject & SVM_EV_VALID)
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_DELIVERY_EV);
-	if ((err & (SVM_NPF_RSVD | SVM_NPF_WALK)) ||
-	    ((err & SVM_NPF_P) && !(err & SVM_NPF_WRITE)))
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
-	return mvm_mmio_exit(vcpu, gpa, err & SVM_NPF_WRITE);
+	exit->reason = MVM_EXIT_NPF;
+	exit->npf.gpa = c->exit_info_2;
+	exit->npf.write = err & SVM_NPF_WRITE;
+	exit->npf.not_present = !(err & SVM_NPF_P);
+	/*
+	 * During the walk of the guest's own page tables, a reserved bit,
+	 * or a read of a page that is mapped: not the instruction's MMIO.
+	 */
+	exit->npf.not_mmio = (err & (SVM_NPF_RSVD | SVM_NPF_WALK)) ||
+			     ((err & SVM_NPF_P) && !(err & SVM_NPF_WRITE));
 }
 
 /*
@@ -320,21 +254,18 @@ static int svm_exit_npf(struct mvm_vcpu *vcpu)
  * instruction is decoded here: prefixes, 0f 22 /r, CR8 by REX.R or the
  * LOCK alias, the source GPR by ModRM.rm and REX.B.
  */
-static int svm_exit_cr8_write(struct mvm_vcpu *vcpu)
+static void svm_exit_cr8_write(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
-	struct svm_vcpu *s = to_svm(vcpu);
-	struct vmcb *vmcb = s->vmcb;
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	bool mode64 = svm_long_mode(&vmcb->save);
 	bool lock = false;
 	u8 bytes[15], rex = 0, modrm;
 	unsigned int cr, gpr;
 	int i, n;
-	u64 val;
 
 	n = svm_insn_read(vcpu, bytes);
 	if (n < 0)
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_EMULATION);
+		goto bad;
 	for (i = 0; i < n && svm_is_prefix(bytes[i], mode64); i++) {
 		if (bytes[i] == 0xf0)
 			lock = true;
@@ -342,32 +273,28 @@ static int svm_exit_cr8_write(struct mvm_vcpu *vcpu)
 		rex = (mode64 && (bytes[i] & 0xf0) == 0x40) ? bytes[i] : 0;
 	}
 	if (i + 3 > n || bytes[i] != 0x0f || bytes[i + 1] != 0x22)
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_EMULATION);
+		goto bad;
 	modrm = bytes[i + 2];
 	cr = ((modrm >> 3) & 7) | ((rex & 4) || lock ? 8 : 0);
 	gpr = (modrm & 7) | (rex & 1 ? 8 : 0);
 	if (cr != 8)
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_EMULATION);
-	val = mode64 ? vcpu->gprs[gpr] : (u32)vcpu->gprs[gpr];
-	if (vmcb->save.cpl || (val & ~0xfull)) {
-		svm_inject_exception(vcpu, SVM_GP, true, 0);
-		return MVM_RESUME;
-	}
-	vmcb->ctl.int_ctl = (vmcb->ctl.int_ctl & ~SVM_INT_V_TPR_MASK) | val;
-	s->v_tpr = val;
-	mvm_irq_set_cr8(vcpu, val);
-	vcpu->rip += i + 3;
-	vmcb->ctl.int_state &= ~SVM_INT_SHADOW;
-	return MVM_RESUME;
+		goto bad;
+	exit->reason = MVM_EXIT_CR;
+	exit->next_rip = vcpu->rip + i + 3;
+	exit->cr.cr = 8;
+	exit->cr.gpr = gpr;
+	exit->cr.access = MVM_CR_WRITE;
+	exit->cr.mode64 = mode64;
+	return;
+bad:
+	svm_exit_unknown(exit, MINIVMM_INTERNAL_ERROR_EMULATION);
 }
 
 /*
  * The IRET of the handler of an injected NMI is about to run: let it run
  * without the intercept; svm_nmi_iret_check() unblocks NMIs once it has.
  */
-static int svm_exit_iret(struct mvm_vcpu *vcpu)
+static void svm_exit_iret(struct mvm_vcpu *vcpu)
 {
 	struct svm_vcpu *s = to_svm(vcpu);
 
@@ -376,60 +303,72 @@ static int svm_exit_iret(struct mvm_vcpu *vcpu)
 		s->nmi.iret_seen = true;
 		s->nmi.iret_rip = vcpu->rip;
 	}
-	return MVM_RESUME;
 }
 
-int svm_handle_exit(struct mvm_vcpu *vcpu)
+void svm_exit_translate(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
 	static const u8 op_cpuid[] = { 0x0f, 0xa2 }, op_hlt[] = { 0xf4 };
 	static const u8 op_invd[] = { 0x0f, 0x08 }, op_wbinvd[] = { 0x0f, 0x09 };
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
-	struct minivmm_run *run = vcpu->run;
-	u64 code = vmcb->ctl.exit_code;
+	static const u8 op_rdmsr[] = { 0x0f, 0x32 }, op_wrmsr[] = { 0x0f, 0x30 };
+	static const u8 op_xsetbv[] = { 0x0f, 0x01, 0xd1 };
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
+	u64 code = c->exit_code;
 
+	exit->hw[0] = code;
+	exit->hw[1] = c->exit_info_1;
+	exit->hw[2] = c->exit_info_2;
+	exit->hw[3] = c->exit_int_info;
 	switch (code) {
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
 	case SVM_EXIT_INIT:
 		/* The host takes it once GIF and IF are set again. */
-		return MVM_RESUME;
+		return;
 	case SVM_EXIT_EXC_BASE + SVM_MC:
 		/* A machine check in guest mode is the host's: run its handler. */
 		asm volatile("int $0x12");
-		return MVM_RESUME;
+		return;
 	case SVM_EXIT_VINTR:
-		/* svm_events_inject() clears V_IRQ and the intercept. */
-		return mvm_irq_window_exit(vcpu);
+		exit->reason = MVM_EXIT_IRQ_WINDOW;
+		return;
 	case SVM_EXIT_IRET:
-		return svm_exit_iret(vcpu);
+		svm_exit_iret(vcpu);
+		return;
 	case SVM_EXIT_CR8_WRITE:
-		return svm_exit_cr8_write(vcpu);
+		svm_exit_cr8_write(vcpu, exit);
+		return;
 	case SVM_EXIT_CPUID:
-		if (svm_skip(vcpu, op_cpuid, sizeof(op_cpuid)) != MVM_RESUME)
-			return MVM_USER;
-		mvm_cpuid_emulate(vcpu);
-		return MVM_RESUME;
+		svm_exit_insn(vcpu, exit, MVM_EXIT_CPUID, op_cpuid, 2);
+		return;
 	case SVM_EXIT_HLT:
-		if (svm_skip(vcpu, op_hlt, sizeof(op_hlt)) != MVM_RESUME)
-			return MVM_USER;
-		return mvm_vcpu_halt(vcpu);
-	case SVM_EXIT_IOIO:
-		return svm_exit_io(vcpu);
+		svm_exit_insn(vcpu, exit, MVM_EXIT_HLT, op_hlt, 1);
+		return;
 	case SVM_EXIT_MSR:
-		return svm_exit_msr(vcpu);
+		/* Before the access: a failed WRMSR must not take effect. */
+		if (c->exit_info_1)
+			svm_exit_insn(vcpu, exit, MVM_EXIT_WRMSR, op_wrmsr, 2);
+		else
+			svm_exit_insn(vcpu, exit, MVM_EXIT_RDMSR, op_rdmsr, 2);
+		return;
 	case SVM_EXIT_XSETBV:
-		return svm_exit_xsetbv(vcpu);
-	case SVM_EXIT_NPF:
-		return svm_exit_npf(vcpu);
+		svm_exit_insn(vcpu, exit, MVM_EXIT_XSETBV, op_xsetbv, 3);
+		return;
 	case SVM_EXIT_INVD:
+		svm_exit_insn(vcpu, exit, MVM_EXIT_NOP, op_invd, 2);
+		return;
 	case SVM_EXIT_WBINVD:
-		/* Guest memory is cacheable host memory: nothing to do. */
-		return svm_skip(vcpu, code == SVM_EXIT_INVD ? op_invd :
-				op_wbinvd, 2);
+		svm_exit_insn(vcpu, exit, MVM_EXIT_NOP, op_wbinvd, 2);
+		return;
+	case SVM_EXIT_IOIO:
+		svm_exit_io(vcpu, exit);
+		return;
+	case SVM_EXIT_NPF:
+		svm_exit_npf(vcpu, exit);
+		return;
 	case SVM_EXIT_RDPMC:
-		svm_inject_exception(vcpu, SVM_GP, true, 0);
-		return MVM_RESUME;
+		exit->reason = MVM_EXIT_RDPMC;
+		return;
 	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMMCALL:
 	case SVM_EXIT_VMLOAD:
@@ -442,20 +381,15 @@ int svm_handle_exit(struct mvm_vcpu *vcpu)
 	case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_COND:
 	case SVM_EXIT_RSM:
-		/* No nested virtualization, no monitor/mwait, no SMM. */
-		svm_inject_exception(vcpu, SVM_UD, false, 0);
-		return MVM_RESUME;
+		exit->reason = MVM_EXIT_UD;
+		return;
 	case SVM_EXIT_SHUTDOWN:
-		run->exit_reason = MINIVMM_EXIT_SHUTDOWN;
-		return MVM_USER;
+		exit->reason = MVM_EXIT_SHUTDOWN;
+		return;
 	case SVM_EXIT_INVALID:
-		run->exit_reason = MINIVMM_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_entry_failure_reason = code;
-		run->fail_entry.cpu = smp_processor_id();
-		run->fail_entry.pad = 0;
-		return MVM_USER;
-	default:
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
+		exit->reason = MVM_EXIT_FAIL_ENTRY;
+		exit->fail_reason = code;
+		return;
 	}
+	svm_exit_unknown(exit, MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
 }

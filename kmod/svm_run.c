@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AMD-V backend: one guest entry.  Loads the core's register
- * copy and the pending events into the VMCB, runs VMRUN with the global
- * interrupt flag clear around it, and stores the state back.
+ * AMD-V entry and exit: the core's registers and chosen event into the
+ * VMCB, VMRUN with the global interrupt flag clear around it, and the
+ * state and the interrupted event back into the core's copy after the
+ * exit.  No architectural decision is taken here.
  */
 #include <linux/kernel.h>
 #include <linux/irqflags.h>
@@ -28,17 +29,6 @@ static inline void svm_stgi(void)
 	asm volatile("stgi" ::: "memory");
 }
 
-/* Vectors whose exceptions push an error code. */
-static bool svm_exc_has_error(u8 vector)
-{
-	switch (vector) {
-	case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /*
  * The interrupt window: a virtual interrupt request (V_IRQ) that ignores
  * V_TPR, with the VINTR intercept, makes the CPU exit as soon as the guest
@@ -51,98 +41,67 @@ static void svm_window_open(struct vmcb_control *c)
 	c->intercepts[SVM_ICPT_MISC1] |= SVM_I1_VINTR;
 }
 
-/* The event an exit interrupted, else a queued exception, into EVENTINJ. */
-static void svm_queued_event_load(struct svm_vcpu *s)
-{
-	struct vmcb_control *c = &s->vmcb->ctl;
-	struct svm_exception *exc = &s->exc;
-
-	if (s->reinject & SVM_EV_VALID) {
-		c->event_inj = s->reinject;
-		c->event_inj_err = s->reinject_err;
-		s->reinject = 0;
-		return;
-	}
-	if (!exc->pending)
-		return;
-	c->event_inj = exc->vector | SVM_EV_TYPE_EXC | SVM_EV_VALID;
-	/* Real mode pushes no error code, and VMRUN refuses one there. */
-	if (exc->has_error && svm_exc_has_error(exc->vector) &&
-	    (s->vmcb->save.cr0 & X86_CR0_PE)) {
-		c->event_inj |= SVM_EV_ERR_VALID;
-		c->event_inj_err = exc->error_code;
-	}
-	exc->pending = false;
-}
+static const u32 svm_event_types[] = {
+	[MVM_EVENT_EXT] = SVM_EV_TYPE_INTR,
+	[MVM_EVENT_NMI] = SVM_EV_TYPE_NMI,
+	[MVM_EVENT_EXC] = SVM_EV_TYPE_EXC,
+};
 
 /*
- * An NMI, when one is due and nothing blocks it.  The guest's NMIs are
- * then blocked until its handler's IRET, which is intercepted for that.
- * Returns whether an interrupt window must be opened to come back for a
- * pending NMI: when only the shadow or a queued event blocks it, the
- * window exit comes at the next instruction boundary with IF set; after
- * an intercepted IRET with IF clear, it comes once the IRET restored IF.
- * With IF set at that IRET a window would exit before the IRET retires,
- * over and over: the next exit of any kind unblocks NMIs then.
+ * The core's event into EVENTINJ.  An injected NMI blocks the guest's
+ * NMIs until its handler's IRET, which is intercepted for that.
  */
-static bool svm_nmi_load(struct mvm_vcpu *vcpu)
+static void svm_event_write(struct svm_vcpu *s, const struct mvm_event *ev)
 {
-	struct svm_vcpu *s = to_svm(vcpu);
 	struct vmcb_control *c = &s->vmcb->ctl;
-
-	if (!mvm_nmi_peek(vcpu))
-		return false;
-	if (s->nmi.masked)
-		return s->nmi.iret_seen && !(vcpu->rflags & X86_EFLAGS_IF);
-	if ((c->event_inj & SVM_EV_VALID) || (c->int_state & SVM_INT_SHADOW))
-		return true;
-	c->event_inj = 2 | SVM_EV_TYPE_NMI | SVM_EV_VALID;
-	mvm_nmi_ack(vcpu);
-	s->nmi.masked = true;
-	s->nmi.iret_seen = false;
-	c->intercepts[SVM_ICPT_MISC1] |= SVM_I1_IRET;
-	return false;
-}
-
-/*
- * Choose what the entry delivers, in priority order: the event an exit
- * interrupted, then a queued exception, then an NMI, then the highest
- * interrupt due (the in-kernel LAPIC's or userspace's) when the guest can
- * take it now; otherwise open the interrupt window.  Runs with interrupts
- * off after mvm_vcpu_prepare_entry(), so an interrupt that becomes due
- * after the peek kicks the vCPU out of the guest again.
- */
-static void svm_events_inject(struct mvm_vcpu *vcpu)
-{
-	struct svm_vcpu *s = to_svm(vcpu);
-	struct vmcb_control *c = &s->vmcb->ctl;
-	bool window = vcpu->irq_window_requested;
-	int vector;
 
 	c->event_inj = 0;
 	c->event_inj_err = 0;
+	if (ev->type == MVM_EVENT_NONE ||
+	    ev->type >= ARRAY_SIZE(svm_event_types))
+		return;
+	c->event_inj = (ev->vector & SVM_EV_VECTOR_MASK) |
+		       svm_event_types[ev->type] | SVM_EV_VALID;
+	if (ev->has_error) {
+		c->event_inj |= SVM_EV_ERR_VALID;
+		c->event_inj_err = ev->error;
+	}
+	if (ev->type == MVM_EVENT_NMI) {
+		s->nmi.masked = true;
+		s->nmi.iret_seen = false;
+		c->intercepts[SVM_ICPT_MISC1] |= SVM_I1_IRET;
+	}
+}
+
+/*
+ * The windows the core asked for.  An NMI blocked by the guest's NMI
+ * handler comes back through the intercepted IRET instead (the next
+ * exit after it retires unblocks NMIs), except when that IRET found IF
+ * clear: then the window exit comes once IF is set again.  With IF set
+ * at that IRET a window would exit before the IRET retires, over and
+ * over.
+ */
+static void svm_windows_write(struct mvm_vcpu *vcpu,
+			      const struct mvm_entry *entry)
+{
+	struct svm_vcpu *s = to_svm(vcpu);
+	struct vmcb_control *c = &s->vmcb->ctl;
+	bool window = entry->irq_window;
+
 	c->int_ctl &= ~(SVM_INT_V_IRQ | SVM_INT_V_IGN_TPR |
 			(0xfu << SVM_INT_V_PRIO_SHIFT));
 	c->intercepts[SVM_ICPT_MISC1] &= ~SVM_I1_VINTR;
-
-	svm_queued_event_load(s);
-	if (svm_nmi_load(vcpu))
+	if (entry->nmi_window &&
+	    (!s->nmi.masked ||
+	     (s->nmi.iret_seen && !(vcpu->rflags & X86_EFLAGS_IF))))
 		window = true;
-
-	vector = mvm_irq_peek(vcpu);
-	if (vector >= 0) {
-		if (!(c->event_inj & SVM_EV_VALID) &&
-		    (vcpu->rflags & X86_EFLAGS_IF) &&
-		    !(c->int_state & SVM_INT_SHADOW)) {
-			c->event_inj = (vector & SVM_EV_VECTOR_MASK) |
-				       SVM_EV_TYPE_INTR | SVM_EV_VALID;
-			mvm_irq_ack(vcpu, vector);
-		} else {
-			window = true;
-		}
-	}
 	if (window)
 		svm_window_open(c);
+}
+
+bool svm_nmi_blocked(struct mvm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->nmi.masked;
 }
 
 /*
@@ -179,50 +138,38 @@ static void svm_tpr_save(struct mvm_vcpu *vcpu)
 }
 
 /*
- * An exit that interrupted the delivery of an event must deliver it again.
- * Software interrupts and #BP/#OF are not re-injected: without NRIP save
- * their length is unknown, and rip still points at the instruction, so
- * the guest simply executes it again.  An external interrupt is already
- * in the LAPIC's ISR: it is delivered again, not acknowledged again.
+ * EXITINTINFO: the event whose delivery this exit interrupted.  INT n,
+ * INT3 and INTO are software events (their rip is still on the
+ * instruction).
  */
-static void svm_exit_int_info_save(struct svm_vcpu *s)
+static void svm_interrupted_save(struct mvm_vcpu *vcpu)
 {
-	u32 info = s->vmcb->ctl.exit_int_info;
-	u32 type = info & SVM_EV_TYPE_MASK;
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
+	struct mvm_event *ev = &vcpu->interrupted;
+	u32 info = c->exit_int_info;
 	u8 vector = info & SVM_EV_VECTOR_MASK;
 
-	s->reinject = 0;
-	s->reinject_err = 0;
+	ev->type = MVM_EVENT_NONE;
 	if (!(info & SVM_EV_VALID))
 		return;
-	if (type == SVM_EV_TYPE_SOFT ||
-	    (type == SVM_EV_TYPE_EXC && (vector == 3 || vector == 4)))
-		return;
-	s->reinject = info;
-	s->reinject_err = s->vmcb->ctl.exit_int_info_err;
-}
-
-/*
- * The guest can turn on CR4.PKE itself (CR4 writes are not intercepted)
- * and change PKRU, which the FPU swap leaves alone: switch it here, as the
- * host's PKRU also limits the kernel's accesses to user memory.
- */
-static void svm_pkru_load_guest(struct svm_vcpu *s)
-{
-	if (!cpu_feature_enabled(X86_FEATURE_OSPKE))
-		return;
-	s->host_pkru = rdpkru();
-	if (s->guest_pkru != s->host_pkru)
-		wrpkru(s->guest_pkru);
-}
-
-static void svm_pkru_load_host(struct svm_vcpu *s)
-{
-	if (!cpu_feature_enabled(X86_FEATURE_OSPKE))
-		return;
-	s->guest_pkru = rdpkru();
-	if (s->guest_pkru != s->host_pkru)
-		wrpkru(s->host_pkru);
+	ev->vector = vector;
+	ev->has_error = info & SVM_EV_ERR_VALID;
+	ev->error = ev->has_error ? c->exit_int_info_err : 0;
+	switch (info & SVM_EV_TYPE_MASK) {
+	case SVM_EV_TYPE_INTR:
+		ev->type = MVM_EVENT_EXT;
+		break;
+	case SVM_EV_TYPE_NMI:
+		ev->type = MVM_EVENT_NMI;
+		break;
+	case SVM_EV_TYPE_EXC:
+		ev->type = (vector == 3 || vector == 4) ? MVM_EVENT_SOFT :
+							   MVM_EVENT_EXC;
+		break;
+	default:
+		ev->type = MVM_EVENT_SOFT;
+		break;
+	}
 }
 
 /*
@@ -239,34 +186,20 @@ static void svm_nmi_iret_check(struct mvm_vcpu *vcpu)
 	}
 }
 
-int svm_vcpu_run(struct mvm_vcpu *vcpu)
+void svm_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
 {
 	struct svm_vcpu *s = to_svm(vcpu);
 	struct vmcb *vmcb = s->vmcb;
 
-	/* An exception while delivering a double fault shuts the CPU down. */
-	if (s->triple_fault) {
-		s->triple_fault = false;
-		vcpu->run->exit_reason = MINIVMM_EXIT_SHUTDOWN;
-		return MVM_USER;
-	}
-
-	/* The core moved rip past an instruction: no more interrupt shadow. */
-	if (vcpu->rip != s->exit_rip)
-		vmcb->ctl.int_state &= ~SVM_INT_SHADOW;
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags | X86_EFLAGS_FIXED;
 	vmcb->save.rax = vcpu->gprs[MVM_RAX];
 	vmcb->save.rsp = vcpu->gprs[MVM_RSP];
+	if (vcpu->shadow)
+		vmcb->ctl.int_state |= SVM_INT_SHADOW;
+	else
+		vmcb->ctl.int_state &= ~SVM_INT_SHADOW;
 	vmcb->ctl.nested_cr3 = vcpu->vm->gpt.root_pa;
-
-	local_irq_disable();
-	/* mvm_vcpu_prepare_entry() also reloads the guest FPU if needed. */
-	if (!mvm_vcpu_prepare_entry(vcpu)) {
-		WRITE_ONCE(vcpu->mode, MVM_OUTSIDE_GUEST);
-		local_irq_enable();
-		return MVM_RESUME;
-	}
 	svm_asid_assign(vcpu);
 	vmcb->ctl.asid = s->asid;
 	vmcb->ctl.tlb_ctl = s->flush_tlb ? SVM_TLB_FLUSH_ALL : SVM_TLB_NONE;
@@ -274,8 +207,8 @@ int svm_vcpu_run(struct mvm_vcpu *vcpu)
 	/* Clean bits stay zero: the CPU reloads the whole VMCB every time. */
 	vmcb->ctl.clean = 0;
 	svm_tpr_load(vcpu);
-	svm_events_inject(vcpu);
-	svm_pkru_load_guest(s);
+	svm_event_write(s, &entry->event);
+	svm_windows_write(vcpu, entry);
 
 	/*
 	 * With GIF clear, interrupts and NMIs stay pending until STGI, so
@@ -286,8 +219,6 @@ int svm_vcpu_run(struct mvm_vcpu *vcpu)
 	local_irq_enable();
 	mvm_svm_vmrun(s->vmcb_pa, vcpu->gprs, svm_host_vmsave_pa());
 	local_irq_disable();
-	svm_pkru_load_host(s);
-	mvm_vcpu_after_exit(vcpu);
 	svm_stgi();
 
 	/* The guest may write DR0-3, DR6 and DR7 directly: the host's back. */
@@ -297,22 +228,42 @@ int svm_vcpu_run(struct mvm_vcpu *vcpu)
 		set_debugreg(SVM_DR7_RESET, 7);
 	if (vmcb->save.dr6 != DR6_RESERVED)
 		set_debugreg(DR6_RESERVED, 6);
-	local_irq_enable();
+}
+
+void svm_exit_decode(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
 	vcpu->gprs[MVM_RAX] = vmcb->save.rax;
 	vcpu->gprs[MVM_RSP] = vmcb->save.rsp;
-	s->exit_rip = vcpu->rip;
+	vcpu->shadow = (vmcb->ctl.int_state & SVM_INT_SHADOW) ?
+		       MVM_SHADOW_STI : 0;
 	vmcb->ctl.event_inj = 0;
-	svm_exit_int_info_save(s);
+	svm_interrupted_save(vcpu);
 	svm_nmi_iret_check(vcpu);
 	svm_tpr_save(vcpu);
-
-	return svm_handle_exit(vcpu);
+	svm_exit_translate(vcpu, exit);
 }
 
-/* Called by mvm_vcpu_prepare_entry() for MVM_REQ_TLB_FLUSH. */
+/* INIT: no NMI blocking, no window, nothing in EVENTINJ. */
+void svm_events_reset(struct mvm_vcpu *vcpu)
+{
+	struct svm_vcpu *s = to_svm(vcpu);
+	struct vmcb_control *c = &s->vmcb->ctl;
+
+	s->nmi.masked = false;
+	s->nmi.iret_seen = false;
+	c->event_inj = 0;
+	c->event_inj_err = 0;
+	c->int_state &= ~SVM_INT_SHADOW;
+	c->int_ctl &= ~(SVM_INT_V_IRQ | SVM_INT_V_IGN_TPR |
+			(0xfu << SVM_INT_V_PRIO_SHIFT));
+	c->intercepts[SVM_ICPT_MISC1] &= ~(SVM_I1_VINTR | SVM_I1_IRET);
+}
+
+/* MVM_REQ_TLB_FLUSH: flush this ASID at the next entry. */
 void svm_flush_tlb(struct mvm_vcpu *vcpu)
 {
 	to_svm(vcpu)->flush_tlb = true;

@@ -363,22 +363,6 @@ struct vmx_msr_slot {
 	u64 value;
 };
 
-struct vmx_pending_event {
-	u32 info;			/* VM-entry interruption info, 0 none */
-	u32 error;
-	u32 insn_len;
-};
-
-static inline bool vmx_event_valid(const struct vmx_pending_event *ev)
-{
-	return ev->info & INTR_INFO_VALID;
-}
-
-static inline u32 vmx_event_type(const struct vmx_pending_event *ev)
-{
-	return ev->info & INTR_INFO_TYPE;
-}
-
 struct vmx_vcpu {
 	struct mvm_vcpu *vcpu;
 	void *vmcs;
@@ -395,24 +379,16 @@ struct vmx_vcpu {
 	struct vmx_msr_slot *host_area;	/* host values (exit load) */
 
 	/* state not in the VMCS */
-	u64 cr2, cr8, apic_base;
+	u64 cr2, cr8;			/* cr8: without an in-kernel LAPIC */
 	u64 tsc_offset;
-	u64 dr[4], dr6, dr7;
 	u32 proc;			/* current primary controls */
-	/*
-	 * Events.  @event is injected at the next entry: an exception, the
-	 * event whose delivery the last exit interrupted (IDT-vectoring
-	 * info), or the NMI/interrupt chosen for this entry, which stays
-	 * here until an entry succeeds so that a failed one loses nothing.
-	 * @held is an NMI or external interrupt (already taken from the
-	 * LAPIC) that an exception raised during its delivery pushed back:
-	 * it goes in as soon as the guest can take it.
-	 */
-	struct vmx_pending_event event;
-	struct vmx_pending_event held;
-	bool shutdown;			/* triple fault raised in software */
+	u32 intr;			/* guest interruptibility, as in VMCS */
 	bool soft_nmi_blocked;		/* no virtual NMIs: NMI handler runs */
 	unsigned long soft_nmi_since;	/* jiffies when it was injected */
+	/* The last entry: VMfail, or the exit's reason and interrupt info. */
+	bool vmfail;
+	u32 exit_reason;
+	u32 exit_intr_info;
 	void *vapic;			/* virtual-APIC page (TPR shadow) */
 	u8 vapic_tpr;			/* CR8 loaded into @vapic at entry */
 	u32 tpr_threshold;		/* TPR threshold field value */
@@ -431,36 +407,22 @@ static inline struct vmx_vcpu *to_vmx(struct mvm_vcpu *vcpu)
 int vmx_enter(unsigned long *gprs, bool launched);
 void vmx_exit_point(void);
 
-/* vmx_vcpu.c */
-int vmx_vcpu_create(struct mvm_vcpu *vcpu);
-void vmx_vcpu_free(struct mvm_vcpu *vcpu);
-void vmx_vcpu_load(struct mvm_vcpu *vcpu, int cpu);
-void vmx_vcpu_put(struct mvm_vcpu *vcpu);
-void vmx_hw_clear_loaded(void);
-int vmx_vpid_setup(void);
-void vmx_vpid_unsetup(void);
-
 /* vmx_state.c */
 void vmx_reset_state(struct vmx_vcpu *vmx);
 int vmx_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs);
 int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs);
 void vmx_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg);
-u8 vmx_get_cr8(struct mvm_vcpu *vcpu);
+u64 vmx_get_cr(struct mvm_vcpu *vcpu, unsigned int cr);
+int vmx_set_cr(struct mvm_vcpu *vcpu, unsigned int cr, u64 val);
 int vmx_get_msr(struct mvm_vcpu *vcpu, u32 index, u64 *data);
 int vmx_set_msr(struct mvm_vcpu *vcpu, u32 index, u64 data);
-u64 vmx_guest_cr0(void);
-u64 vmx_guest_cr4(void);
-int vmx_write_cr0(struct vmx_vcpu *vmx, u64 val);
-int vmx_write_cr4(struct vmx_vcpu *vmx, u64 val);
 bool vmx_long_mode(void);
 
 /* vmx_run.c */
-int vmx_vcpu_run(struct mvm_vcpu *vcpu);
-void vmx_inject_exception(struct mvm_vcpu *vcpu, u8 vector, bool has_error,
-			  u32 error_code);
-void vmx_flush_tlb(struct mvm_vcpu *vcpu);
-bool vmx_interrupt_allowed(struct mvm_vcpu *vcpu);
-bool vmx_nmi_allowed(struct mvm_vcpu *vcpu);
+void vmx_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry);
+void vmx_exit_decode(struct mvm_vcpu *vcpu, struct mvm_exit *exit);
+bool vmx_nmi_blocked(struct mvm_vcpu *vcpu);
 void vmx_events_reset(struct mvm_vcpu *vcpu);
+void vmx_flush_tlb(struct mvm_vcpu *vcpu);
 
 #endif /* MVM_VMX_H */

@@ -13,12 +13,10 @@
 #include "mvm.h"
 #include "vmx.h"
 
-#define VMX_APIC_BASE_DEFAULT	0xfee00000ull
-#define VMX_APIC_ENABLE		BIT_ULL(11)
-#define VMX_APIC_BSP		BIT_ULL(8)
-#define VMX_DR6_FIXED		0xffff0ff0ull
-#define VMX_DR7_FIXED		0x400ull
 #define VMX_PAT_DEFAULT		0x0007040600070406ull
+
+static int vmx_write_cr0(struct vmx_vcpu *vmx, u64 val);
+static int vmx_write_cr4(struct vmx_vcpu *vmx, u64 val);
 
 static void vmx_set_seg(enum vmx_seg n, u16 sel, u64 base, u32 limit, u32 ar)
 {
@@ -53,7 +51,7 @@ void vmx_reset_state(struct vmx_vcpu *vmx)
 	vmx_write_cr0(vmx, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
 	vmx_vmwrite(VMCS_GUEST_PAT, VMX_PAT_DEFAULT);
 	vmx_vmwrite(VMCS_GUEST_DEBUGCTL, 0);
-	vmx_vmwrite(VMCS_GUEST_DR7, VMX_DR7_FIXED);
+	vmx_vmwrite(VMCS_GUEST_DR7, MVM_DR7_RESET);
 	vmx_vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
 	vmx_vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmx_vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
@@ -63,19 +61,13 @@ void vmx_reset_state(struct vmx_vcpu *vmx)
 
 	vmx->cr2 = 0;
 	vmx->cr8 = 0;
-	memset(vmx->dr, 0, sizeof(vmx->dr));
-	vmx->dr6 = VMX_DR6_FIXED;
-	vmx->dr7 = VMX_DR7_FIXED;
-	vmx->apic_base = VMX_APIC_BASE_DEFAULT | VMX_APIC_ENABLE;
-	if (vmx->vcpu->id == 0)
-		vmx->apic_base |= VMX_APIC_BSP;
 
 	vmx->vcpu->rip = 0xfff0;
 	vmx->vcpu->rflags = X86_EFLAGS_FIXED;
 	vmx->vcpu->gprs[MVM_RDX] = 0x600;
 }
 
-u64 vmx_guest_cr0(void)
+static u64 vmx_guest_cr0(void)
 {
 	u64 mask = vmx_vmread(VMCS_CR0_MASK);
 
@@ -83,7 +75,7 @@ u64 vmx_guest_cr0(void)
 	       (vmx_vmread(VMCS_CR0_SHADOW) & mask);
 }
 
-u64 vmx_guest_cr4(void)
+static u64 vmx_guest_cr4(void)
 {
 	u64 mask = vmx_vmread(VMCS_CR4_MASK);
 
@@ -150,28 +142,18 @@ static void vmx_update_lma(u64 cr0)
 }
 
 /*
- * A CR0 value the guest (MOV/LMSW) or userspace wants: 0, or -EINVAL for
- * a value that raises #GP on hardware.  The real CR0 gets the bits VMX
- * forces on (fixed0), except PE/PG which unrestricted guest frees.
+ * A CR0 value the core checked, from the guest (MOV/LMSW/CLTS) or
+ * userspace: 0, or -EAGAIN (PDPTEs not pinned).  The real CR0 gets the
+ * bits VMX forces on (fixed0), except PE/PG which unrestricted guest
+ * frees.
  */
-int vmx_write_cr0(struct vmx_vcpu *vmx, u64 val)
+static int vmx_write_cr0(struct vmx_vcpu *vmx, u64 val)
 {
 	u64 fixed0 = vmx_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 	u64 old = vmx_vmread(VMCS_CR0_SHADOW);
 	u64 pdpte[VMX_PDPTES];
 	int pae;
 
-	if (val >> 32)
-		return -EINVAL;
-	if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
-		return -EINVAL;
-	if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
-		return -EINVAL;
-	/* Turning paging on for long mode needs CR4.PAE. */
-	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) &&
-	    (vmx_vmread(VMCS_GUEST_EFER) & EFER_LME) &&
-	    !(vmx_guest_cr4() & X86_CR4_PAE))
-		return -EINVAL;
 	pae = vmx_pdptes_read(vmx, val, vmx_guest_cr4(),
 			      (val & X86_CR0_PG) &&
 			      (vmx_vmread(VMCS_GUEST_EFER) & EFER_LME), pdpte);
@@ -194,21 +176,15 @@ int vmx_write_cr0(struct vmx_vcpu *vmx, u64 val)
 	return 0;
 }
 
-int vmx_write_cr4(struct vmx_vcpu *vmx, u64 val)
+/* A CR4 value the core checked: 0, -EINVAL (not in VMX operation), -EAGAIN. */
+static int vmx_write_cr4(struct vmx_vcpu *vmx, u64 val)
 {
 	u64 old = vmx_vmread(VMCS_CR4_SHADOW);
 	u64 pdpte[VMX_PDPTES];
 	int pae;
 
-	/* Only bits this CPU supports in VMX operation and we allow. */
-	if (val & ~(vmx_caps.cr4_fixed1 & mvm_cr4_valid()))
-		return -EINVAL;
-	/* PAE may not be cleared in long mode */
-	if (vmx_long_mode() && !(val & X86_CR4_PAE))
-		return -EINVAL;
-	/* PCIDE needs long mode */
-	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
-	    !vmx_long_mode())
+	/* A bit this CPU does not allow in VMX operation. */
+	if (val & ~vmx_caps.cr4_fixed1)
 		return -EINVAL;
 	pae = vmx_pdptes_read(vmx, vmx_guest_cr0(), val, vmx_long_mode(),
 			      pdpte);
@@ -245,15 +221,6 @@ static void vmx_get_seg(enum vmx_seg n, struct minivmm_segment *s)
 	s->unusable = (ar >> 16) & 1;
 }
 
-static int vmx_check_seg(const struct minivmm_segment *s)
-{
-	if (s->pad || s->type > 15 || s->dpl > 3 || s->present > 1 ||
-	    s->db > 1 || s->s > 1 || s->l > 1 || s->g > 1 || s->avl > 1 ||
-	    s->unusable > 1)
-		return -EINVAL;
-	return 0;
-}
-
 static void vmx_put_seg(enum vmx_seg n, const struct minivmm_segment *s)
 {
 	u32 ar = s->type | s->s << 4 | s->dpl << 5 | s->present << 7 |
@@ -285,10 +252,8 @@ int vmx_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs)
 	sregs->cr2 = vmx->cr2;
 	sregs->cr3 = vmx_vmread(VMCS_GUEST_CR3);
 	sregs->cr4 = vmx_guest_cr4();
-	sregs->cr8 = vmx_get_cr8(vcpu);
+	sregs->cr8 = vmx_get_cr(vcpu, 8);
 	sregs->efer = vmx_vmread(VMCS_GUEST_EFER);
-	/* The core reads an in-kernel LAPIC's apic_base itself. */
-	sregs->apic_base = vmx->apic_base;
 	return 0;
 }
 
@@ -303,21 +268,6 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 	};
 	u64 old_cr0, old_cr4, old_efer;
 	int n, ret;
-
-	for (n = 0; n < ARRAY_SIZE(segs); n++)
-		if (vmx_check_seg(segs[n]))
-			return -EINVAL;
-	if (sregs->gdt.pad[0] || sregs->gdt.pad[1] || sregs->gdt.pad[2] ||
-	    sregs->idt.pad[0] || sregs->idt.pad[1] || sregs->idt.pad[2])
-		return -EINVAL;
-	for (n = 0; n < ARRAY_SIZE(sregs->reserved); n++)
-		if (sregs->reserved[n])
-			return -EINVAL;
-	/* With an in-kernel LAPIC it checks apic_base (x2APIC bit too). */
-	if (!vcpu->lapic &&
-	    ((sregs->apic_base & 0xfff) & ~(VMX_APIC_ENABLE | VMX_APIC_BSP) ||
-	     sregs->apic_base >> boot_cpu_data.x86_phys_bits))
-		return -EINVAL;
 
 	/*
 	 * mvm_sregs_validate() has checked CR0, CR3, CR4, CR8 and EFER, so
@@ -356,24 +306,50 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 	vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, sregs->idt.limit);
 	vmx->cr2 = sregs->cr2;
 	vmx->need_flush = true;
-	/* The core has given an in-kernel LAPIC both CR8 and apic_base. */
-	if (vcpu->lapic)
-		return 0;
-	vmx->cr8 = sregs->cr8;
-	vmx->apic_base = sregs->apic_base;
+	/* The core has given an in-kernel LAPIC CR8 already. */
+	if (!vcpu->lapic)
+		vmx->cr8 = sregs->cr8;
 	return 0;
 }
 
 /*
- * With an in-kernel LAPIC its TPR is the guest's CR8 (the virtual-APIC
- * page is synchronized with it after every exit, see vmx_tpr_save());
- * without one, CR8 accesses exit and the software copy is current.
+ * Without an in-kernel LAPIC, CR8 accesses exit and the software copy is
+ * the guest's CR8 (with one, the core asks the LAPIC instead).
  */
-u8 vmx_get_cr8(struct mvm_vcpu *vcpu)
+u64 vmx_get_cr(struct mvm_vcpu *vcpu, unsigned int cr)
 {
-	if (vcpu->lapic)
-		return mvm_irq_get_cr8(vcpu);
-	return to_vmx(vcpu)->cr8 & 0xf;
+	switch (cr) {
+	case 0:
+		return vmx_guest_cr0();
+	case 3:
+		return vmx_vmread(VMCS_GUEST_CR3);
+	case 4:
+		return vmx_guest_cr4();
+	case 8:
+		if (vcpu->lapic)
+			return mvm_irq_get_cr8(vcpu);
+		return to_vmx(vcpu)->cr8 & 0xf;
+	}
+	return 0;
+}
+
+int vmx_set_cr(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	switch (cr) {
+	case 0:
+		return vmx_write_cr0(vmx, val);
+	case 3:
+		vmx_vmwrite(VMCS_GUEST_CR3, val);
+		return 0;
+	case 4:
+		return vmx_write_cr4(vmx, val);
+	case 8:
+		vmx->cr8 = val;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 void vmx_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)
@@ -390,24 +366,6 @@ void vmx_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)
 	pg->cs_db = (cs_ar >> 14) & 1;
 	/* Real mode runs at CPL 0; otherwise CPL is SS.DPL. */
 	pg->cpl = (pg->cr0 & X86_CR0_PE) ? (ss_ar >> 5) & 3 : 0;
-}
-
-static bool vmx_pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (8 * i);
-
-		if (t > 7 || t == 2 || t == 3)
-			return false;
-	}
-	return true;
-}
-
-static bool vmx_canonical(u64 addr)
-{
-	return (s64)(addr << 16) >> 16 == (s64)addr;
 }
 
 static struct vmx_msr_slot *vmx_autoload(struct vmx_vcpu *vmx, u32 index)
@@ -447,9 +405,6 @@ int vmx_get_msr(struct mvm_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_SYSENTER_EIP:
 		*data = vmx_vmread(VMCS_GUEST_SYSENTER_EIP);
 		return 0;
-	case MSR_IA32_APICBASE:
-		*data = vmx->apic_base;
-		return 0;
 	case MSR_IA32_TSC:
 		*data = rdtsc() + vmx->tsc_offset;
 		return 0;
@@ -465,46 +420,13 @@ int vmx_set_msr(struct mvm_vcpu *vcpu, u32 index, u64 data)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_msr_slot *slot;
-	u64 efer;
 
 	switch (index) {
 	case MSR_EFER:
-		if (data & ~mvm_efer_valid())
-			return -EINVAL;
-		efer = vmx_vmread(VMCS_GUEST_EFER);
-		/* LME may not change while paging is on; LMA is read-only */
-		if ((vmx_guest_cr0() & X86_CR0_PG) &&
-		    ((data ^ efer) & EFER_LME))
-			return -EINVAL;
-		data = (data & ~EFER_LMA) | (efer & EFER_LMA);
 		vmx_vmwrite(VMCS_GUEST_EFER, data);
 		return 0;
 	case MSR_IA32_CR_PAT:
-		if (!vmx_pat_valid(data))
-			return -EINVAL;
 		vmx_vmwrite(VMCS_GUEST_PAT, data);
-		return 0;
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_IA32_SYSENTER_ESP:
-	case MSR_IA32_SYSENTER_EIP:
-	case MSR_KERNEL_GS_BASE:
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-		/* A non-canonical value would fail VM entry or WRMSR */
-		if (!vmx_canonical(data))
-			return -EINVAL;
-		break;
-	case MSR_IA32_SYSENTER_CS:
-	case MSR_SYSCALL_MASK:
-		if (data >> 32)
-			return -EINVAL;
-		break;
-	case MSR_IA32_APICBASE:
-		if ((data & 0xfff & ~(VMX_APIC_ENABLE | VMX_APIC_BSP)) ||
-		    data >> boot_cpu_data.x86_phys_bits)
-			return -EINVAL;
-		vmx->apic_base = data;
 		return 0;
 	case MSR_IA32_TSC:
 		if (!(vmx_caps.proc & PROC_TSC_OFFSET))
