@@ -6,12 +6,11 @@
  * implies (prefixes included).
  */
 #include <linux/kernel.h>
-#include <linux/mm.h>
 #include <linux/smp.h>
-#include <linux/string.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include "svm.h"
+#include "insn_fetch.h"
 
 #define SVM_UD		6
 #define SVM_GP		13
@@ -33,54 +32,12 @@ static bool svm_long_mode(struct vmcb_save *st)
 	return (st->efer & EFER_LMA) && (st->cs.attrib & SVM_SEG_L);
 }
 
-/* A legacy prefix, or in 64-bit mode a REX prefix. */
-static bool svm_is_prefix(u8 byte, bool mode64)
-{
-	switch (byte) {
-	case 0x66: case 0x67: case 0xf2: case 0xf3: case 0xf0:
-	case 0x2e: case 0x36: case 0x3e: case 0x26: case 0x64: case 0x65:
-		return true;
-	default:
-		return mode64 && (byte & 0xf0) == 0x40;
-	}
-}
-
-/* The linear address of rip (CS base, 32-bit wrap outside 64-bit mode). */
-static u64 svm_rip_linear(struct mvm_vcpu *vcpu)
-{
-	struct vmcb_save *st = &to_svm(vcpu)->vmcb->save;
-
-	if (svm_long_mode(st))
-		return vcpu->rip;
-	return (u32)(st->cs.base + vcpu->rip);
-}
-
-/*
- * Reads up to 15 bytes (the architectural maximum length) of the
- * instruction at rip into @bytes; returns how many, or -EFAULT.  The
- * page after rip's may be unmapped: it is read only if mapped.
- */
-static int svm_insn_read(struct mvm_vcpu *vcpu, u8 *bytes)
-{
-	bool mode64 = svm_long_mode(&to_svm(vcpu)->vmcb->save);
-	u64 ip = svm_rip_linear(vcpu);
-	unsigned int n;
-	u64 more;
-
-	n = min_t(u64, 15, PAGE_SIZE - offset_in_page(ip));
-	if (mvm_read_guest_virt(vcpu, ip, bytes, n))
-		return -EFAULT;
-	more = mode64 ? ip + n : (u32)(ip + n);
-	if (n < 15 && !mvm_read_guest_virt(vcpu, more, bytes + n, 15 - n))
-		n = 15;
-	return n;
-}
-
 /*
  * The rip after the intercepted instruction whose opcode is @op.  With
  * NRIP save the CPU reports it.  Without (QEMU TCG), the instruction at
- * rip is read: the guest may have put any number of redundant prefixes in
- * front of the opcode, so a fixed length would resume it mid-instruction.
+ * rip is fetched and measured (insn_fetch.c, x86_decode.c): the guest may
+ * have put any number of redundant prefixes in front of the opcode, so a
+ * fixed length would resume it mid-instruction.
  * Bytes that cannot be read or are not @op are an error, not a guess:
  * the guest changed its code under us or the exit is not what it seems.
  */
@@ -88,33 +45,20 @@ static int svm_next_rip(struct mvm_vcpu *vcpu, const u8 *op,
 			unsigned int op_len, u64 *next_rip)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
-	bool mode64 = svm_long_mode(&vmcb->save);
-	u8 bytes[15];
-	int i, n;
+	u8 bytes[MVM_INSN_MAX_LEN];
+	enum mvm_insn_mode mode;
+	unsigned int n;
+	int len;
 
 	if (svm_features & SVM_FEAT_NRIPS) {
 		*next_rip = vmcb->ctl.next_rip;
 		return 0;
 	}
-	/*
-	 * Nearly every instruction comes without prefixes: reading just the
-	 * opcode's bytes settles those (no opcode here begins with a prefix
-	 * byte) and never touches the next page.
-	 */
-	if (!mvm_read_guest_virt(vcpu, svm_rip_linear(vcpu), bytes, op_len) &&
-	    !memcmp(bytes, op, op_len)) {
-		*next_rip = vcpu->rip + op_len;
-		return 0;
-	}
-	n = svm_insn_read(vcpu, bytes);
-	if (n < 0)
-		return n;
-	i = 0;
-	while (i < n && svm_is_prefix(bytes[i], mode64))
-		i++;
-	if (i + op_len > n || memcmp(bytes + i, op, op_len))
-		return -EINVAL;
-	*next_rip = vcpu->rip + i + op_len;
+	n = mvm_insn_fetch(vcpu, bytes, &mode);
+	len = mvm_insn_op_len(bytes, n, mode, op, op_len);
+	if (len < 0)
+		return len;
+	*next_rip = vcpu->rip + len;
 	return 0;
 }
 
@@ -144,30 +88,27 @@ struct svm_io_prefix {
  * Reads the prefixes, which lie between rip and the next rip the exit
  * reports, to find what the CPU did not report: the segment of OUTS
  * without decode assists, and the address size where EXITINFO1 lacks it
- * (QEMU leaves those bits clear).
+ * (QEMU leaves those bits clear).  Bytes that are not INS/OUTS of that
+ * length are an error: the guest changed its code under us.
  */
 static int svm_io_prefix_read(struct mvm_vcpu *vcpu, u64 next_rip,
 			      struct svm_io_prefix *p)
 {
-	static const u8 seg_prefix[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
-	struct vmcb_save *st = &to_svm(vcpu)->vmcb->save;
+	struct mvm_insn_prefixes pfx;
+	u8 bytes[MVM_INSN_MAX_LEN];
+	enum mvm_insn_mode mode;
 	u64 len = next_rip - vcpu->rip;
-	unsigned int i, j;
-	u8 bytes[15];
+	unsigned int n;
 
 	p->seg = -1;
 	p->addr_size = false;
 	if (!len || len > sizeof(bytes))
 		return -EINVAL;
-	if (mvm_read_guest_virt(vcpu, st->cs.base + vcpu->rip, bytes, len))
+	n = mvm_insn_fetch(vcpu, bytes, &mode);
+	if (mvm_insn_string_io(bytes, n, len, mode, &pfx))
 		return -EFAULT;
-	for (i = 0; i < len; i++) {
-		if (bytes[i] == 0x67)
-			p->addr_size = true;
-		for (j = 0; j < ARRAY_SIZE(seg_prefix); j++)
-			if (bytes[i] == seg_prefix[j])
-				p->seg = j;
-	}
+	p->seg = mvm_insn_seg_reg(pfx.seg);
+	p->addr_size = pfx.adsize;
 	return 0;
 }
 
@@ -317,40 +258,26 @@ static int svm_exit_npf(struct mvm_vcpu *vcpu)
  * MOV to CR8, intercepted while the in-kernel LAPIC's TPR is above zero
  * (svm_tpr_load()): lowering it may unmask an interrupt that is due, and
  * V_TPR alone would not exit for that.  Without decode assists the
- * instruction is decoded here: prefixes, 0f 22 /r, CR8 by REX.R or the
- * LOCK alias, the source GPR by ModRM.rm and REX.B.
+ * instruction is fetched and decoded by the shared decoder (0f 22 /r, CR8
+ * by REX.R or AMD's LOCK alias, the source GPR by ModRM.rm and REX.B).
  */
 static int svm_exit_cr8_write(struct mvm_vcpu *vcpu)
 {
 	struct svm_vcpu *s = to_svm(vcpu);
 	struct vmcb *vmcb = s->vmcb;
-	bool mode64 = svm_long_mode(&vmcb->save);
-	bool lock = false;
-	u8 bytes[15], rex = 0, modrm;
-	unsigned int cr, gpr;
-	int i, n;
+	u8 bytes[MVM_INSN_MAX_LEN];
+	enum mvm_insn_mode mode;
+	struct mvm_insn_cr insn;
+	unsigned int n;
 	u64 val;
 
-	n = svm_insn_read(vcpu, bytes);
-	if (n < 0)
+	n = mvm_insn_fetch(vcpu, bytes, &mode);
+	if (mvm_insn_decode_mov_cr(bytes, n, mode, true, &insn) ||
+	    !insn.to_cr || insn.cr != 8)
 		return svm_internal_error(vcpu,
 					  MINIVMM_INTERNAL_ERROR_EMULATION);
-	for (i = 0; i < n && svm_is_prefix(bytes[i], mode64); i++) {
-		if (bytes[i] == 0xf0)
-			lock = true;
-		/* REX counts only as the last prefix. */
-		rex = (mode64 && (bytes[i] & 0xf0) == 0x40) ? bytes[i] : 0;
-	}
-	if (i + 3 > n || bytes[i] != 0x0f || bytes[i + 1] != 0x22)
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_EMULATION);
-	modrm = bytes[i + 2];
-	cr = ((modrm >> 3) & 7) | ((rex & 4) || lock ? 8 : 0);
-	gpr = (modrm & 7) | (rex & 1 ? 8 : 0);
-	if (cr != 8)
-		return svm_internal_error(vcpu,
-					  MINIVMM_INTERNAL_ERROR_EMULATION);
-	val = mode64 ? vcpu->gprs[gpr] : (u32)vcpu->gprs[gpr];
+	val = insn.op_size == 8 ? vcpu->gprs[insn.gpr] :
+				  (u32)vcpu->gprs[insn.gpr];
 	if (vmcb->save.cpl || (val & ~0xfull)) {
 		svm_inject_exception(vcpu, SVM_GP, true, 0);
 		return MVM_RESUME;
@@ -358,7 +285,7 @@ static int svm_exit_cr8_write(struct mvm_vcpu *vcpu)
 	vmcb->ctl.int_ctl = (vmcb->ctl.int_ctl & ~SVM_INT_V_TPR_MASK) | val;
 	s->v_tpr = val;
 	mvm_irq_set_cr8(vcpu, val);
-	vcpu->rip += i + 3;
+	vcpu->rip += insn.len;
 	vmcb->ctl.int_state &= ~SVM_INT_SHADOW;
 	return MVM_RESUME;
 }
