@@ -4,8 +4,9 @@
  * guest-physical address no RAM slot backs, hand the access to userspace
  * as a MINIVMM_EXIT_MMIO, and finish the instruction on the next RUN.
  *
- * Only plain moves are emulated (x86_decode.c); anything else gives an
- * INTERNAL_ERROR exit with the instruction bytes, never a guess.
+ * The instruction is fetched by insn_fetch.c.  Only plain moves are
+ * emulated (x86_decode.c); anything else gives an INTERNAL_ERROR exit
+ * with the instruction bytes, never a guess.
  *
  * Known limit: the hardware reports the first faulting guest-physical
  * address.  An access that crosses into another page is reported as one
@@ -19,14 +20,12 @@
 #include <linux/kernel.h>
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
-#include <linux/mm.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <asm/byteorder.h>
-#include <asm/msr-index.h>
-#include <asm/processor-flags.h>
 #include "mvm.h"
 #include "lapic.h"
+#include "insn_fetch.h"
 #include "x86_decode.h"
 
 /*
@@ -34,42 +33,6 @@
  * the destination is AH/CH/DH/BH (bits 15:8 of GPR 0-3).
  */
 #define MMIO_REG_HIGH8		0x80
-
-/* The code size the guest runs with now (as the CPU decodes it). */
-static enum mvm_insn_mode mmio_insn_mode(const struct mvm_paging *pg,
-					 unsigned long rflags)
-{
-	/* Real mode and virtual-8086 mode are 16-bit whatever CS says. */
-	if (!(pg->cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
-		return MVM_INSN_MODE16;
-	if ((pg->efer & EFER_LMA) && pg->cs_l)
-		return MVM_INSN_MODE64;
-	return pg->cs_db ? MVM_INSN_MODE32 : MVM_INSN_MODE16;
-}
-
-/*
- * Reads up to MVM_INSN_MAX_LEN bytes of code at @linear into @buf and
- * returns how many it could: the instruction may end just before an
- * unmapped page, so a short read is decoded as it is.  The bytes of an
- * instruction the CPU has fetched are in pinned RAM (a page is pinned
- * before it is mapped), so -EAGAIN only ever cuts off bytes after it.
- */
-static unsigned int mmio_insn_fetch(struct mvm_vcpu *vcpu,
-				    const struct mvm_paging *pg, u64 linear,
-				    u8 *buf)
-{
-	unsigned int first = min_t(u64, MVM_INSN_MAX_LEN,
-				   PAGE_SIZE - offset_in_page(linear));
-
-	if (mvm_read_guest_virt_pg(vcpu, pg, linear, buf, first))
-		return 0;
-	if (first == MVM_INSN_MAX_LEN)
-		return first;
-	if (mvm_read_guest_virt_pg(vcpu, pg, linear + first, buf + first,
-				   MVM_INSN_MAX_LEN - first))
-		return first;
-	return MVM_INSN_MAX_LEN;
-}
 
 /* INTERNAL_ERROR/EMULATION with the bytes fetched, little-endian. */
 static int mmio_emulation_error(struct mvm_vcpu *vcpu, const u8 *bytes,
@@ -144,19 +107,12 @@ int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write)
 	struct minivmm_run *run = vcpu->run;
 	u8 bytes[MVM_INSN_MAX_LEN] = { 0 };
 	enum mvm_insn_mode mode;
-	struct mvm_paging pg;
 	struct mvm_insn insn;
 	unsigned int n;
 	__le64 data;
-	u64 linear;
 
-	mvm_ops->get_paging(vcpu, &pg);
-	mode = mmio_insn_mode(&pg, vcpu->rflags);
-	linear = pg.cs_base + vcpu->rip;
-	if (mode != MVM_INSN_MODE64)
-		linear &= 0xffffffff;
-
-	n = mmio_insn_fetch(vcpu, &pg, linear, bytes);
+	/* A short read is decoded as it is: -ENODATA if it cuts the insn. */
+	n = mvm_insn_fetch(vcpu, bytes, &mode);
 	if (mvm_insn_decode(bytes, n, mode, &insn))
 		return mmio_emulation_error(vcpu, bytes, n);
 	/*

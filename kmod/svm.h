@@ -301,7 +301,4 @@ bool svm_nmi_blocked(struct mvm_vcpu *vcpu);
 void svm_events_reset(struct mvm_vcpu *vcpu);
 void svm_flush_tlb(struct mvm_vcpu *vcpu);
 
-/* svm_exit.c: the exit code into the core's description. */
-void svm_exit_translate(struct mvm_vcpu *vcpu, struct mvm_exit *exit);
-
 #endif /* MVM_SVM_H */

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Decode the MOV forms that access MMIO (see x86_decode.h).
+ * The prefix scanner, and on top of it the decoders of x86_decode.h: the
+ * MOV forms that access MMIO, intercepted opcodes' lengths, MOV CR and
+ * the prefixes of string IO.
  *
- * The hardware already told us the guest-physical address, so the decoder
- * does not compute the effective address; it only has to find the length,
- * the direction, the size and the register or immediate.  It still parses
- * ModRM/SIB/displacements fully, because they decide the length.
+ * For MMIO the hardware already told us the guest-physical address, so the
+ * decoder does not compute the effective address; it only has to find the
+ * length, the direction, the size and the register or immediate.  It still
+ * parses ModRM/SIB/displacements fully, because they decide the length.
  */
 #ifdef __KERNEL__
 #include <linux/errno.h>
@@ -159,26 +161,28 @@ static int modrm_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
 	return 0;
 }
 
-struct insn_prefixes {
-	bool opsize;		/* 66 */
-	bool adsize;		/* 67 */
-	bool lock;		/* F0 */
-	bool repne;		/* F2 */
-	bool rep;		/* F3 */
-};
-
-/* Reads the prefixes; returns the first opcode byte in @op. */
-static int prefixes_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
-			   struct insn_prefixes *p, struct mvm_insn *insn,
-			   u8 *op)
+static bool mode_valid(enum mvm_insn_mode mode)
 {
-	for (;;) {
-		u8 b;
-		int ret;
+	return mode == MVM_INSN_MODE16 || mode == MVM_INSN_MODE32 ||
+	       mode == MVM_INSN_MODE64;
+}
 
-		ret = cursor_take_u8(c, &b);
-		if (ret)
-			return ret;
+int mvm_insn_prefixes(const u8 *buf, unsigned int avail,
+		      enum mvm_insn_mode mode, struct mvm_insn_prefixes *p)
+{
+	unsigned int pos;
+
+	*p = (struct mvm_insn_prefixes){ 0 };
+	if (!mode_valid(mode))
+		return -EINVAL;
+	for (pos = 0; ; pos++) {
+		u8 b;
+
+		if (pos >= MVM_INSN_MAX_LEN)
+			return -E2BIG;
+		if (pos >= avail)
+			return -ENODATA;
+		b = buf[pos];
 		switch (b) {
 		case 0x66:
 			p->opsize = true;
@@ -187,7 +191,7 @@ static int prefixes_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
 			p->adsize = true;
 			break;
 		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
-			insn->seg = b;
+			p->seg = b;
 			break;
 		case 0xf0:
 			p->lock = true;
@@ -201,20 +205,119 @@ static int prefixes_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
 		default:
 			/* 40-4F are INC/DEC outside 64-bit code. */
 			if (mode == MVM_INSN_MODE64 && (b & 0xf0) == 0x40) {
-				insn->rex = b;
+				p->rex = b;
 				continue;
 			}
-			*op = b;
+			p->len = pos;
 			return 0;
 		}
 		/* A REX prefix counts only right before the opcode. */
-		insn->rex = 0;
+		p->rex = 0;
 	}
+}
+
+int mvm_insn_seg_reg(u8 seg_prefix)
+{
+	switch (seg_prefix) {
+	case 0x26:
+		return 0;
+	case 0x2e:
+		return 1;
+	case 0x36:
+		return 2;
+	case 0x3e:
+		return 3;
+	case 0x64:
+		return 4;
+	case 0x65:
+		return 5;
+	default:
+		return -1;
+	}
+}
+
+int mvm_insn_op_len(const u8 *buf, unsigned int avail,
+		    enum mvm_insn_mode mode, const u8 *op,
+		    unsigned int op_len)
+{
+	struct mvm_insn_prefixes p;
+	unsigned int i;
+	int ret;
+
+	if (!op_len || op_len > MVM_INSN_MAX_LEN)
+		return -EINVAL;
+	ret = mvm_insn_prefixes(buf, avail, mode, &p);
+	if (ret)
+		return ret;
+	for (i = 0; i < op_len; i++) {
+		if (p.len + i >= MVM_INSN_MAX_LEN)
+			return -E2BIG;
+		if (p.len + i >= avail)
+			return -ENODATA;
+		if (buf[p.len + i] != op[i])
+			return -EINVAL;
+	}
+	return p.len + op_len;
+}
+
+int mvm_insn_decode_mov_cr(const u8 *buf, unsigned int avail,
+			   enum mvm_insn_mode mode, bool lock_is_cr8,
+			   struct mvm_insn_cr *cr)
+{
+	struct insn_cursor c = { .buf = buf, .avail = avail };
+	struct mvm_insn_prefixes p;
+	u8 op, modrm;
+	int ret;
+
+	*cr = (struct mvm_insn_cr){ 0 };
+	ret = mvm_insn_prefixes(buf, avail, mode, &p);
+	if (ret)
+		return ret;
+	c.pos = p.len;
+	ret = cursor_take_u8(&c, &op);
+	if (ret)
+		return ret;
+	if (op != 0x0f)
+		return -EOPNOTSUPP;
+	ret = cursor_take_u8(&c, &op);
+	if (ret)
+		return ret;
+	if (op != 0x20 && op != 0x22)
+		return -EOPNOTSUPP;
+	if (p.lock && !lock_is_cr8)
+		return -EOPNOTSUPP;
+	/* ModRM.mod is ignored: the operand is always a register. */
+	ret = cursor_take_u8(&c, &modrm);
+	if (ret)
+		return ret;
+	cr->len = c.pos;
+	cr->cr = ((modrm >> 3) & 7) | ((p.rex & REX_R) || p.lock ? 8 : 0);
+	cr->gpr = (modrm & 7) | ((p.rex & REX_B) ? 8 : 0);
+	cr->op_size = mode == MVM_INSN_MODE64 ? 8 : 4;
+	cr->to_cr = op == 0x22;
+	cr->lock = p.lock;
+	return 0;
+}
+
+int mvm_insn_string_io(const u8 *buf, unsigned int avail, unsigned int len,
+		       enum mvm_insn_mode mode, struct mvm_insn_prefixes *p)
+{
+	int ret;
+
+	if (!len || len > MVM_INSN_MAX_LEN)
+		return -EINVAL;
+	if (avail < len)
+		return -ENODATA;
+	/* Only the @len bytes are the instruction: scan no further. */
+	ret = mvm_insn_prefixes(buf, len, mode, p);
+	if (ret || p->len + 1U != len || (buf[p->len] & 0xfc) != 0x6c)
+		return -EINVAL;
+	return 0;
 }
 
 /* Returns the operand size; sets insn->addr_size. */
 static unsigned int sizes_decode(enum mvm_insn_mode mode,
-				 const struct insn_prefixes *p,
+				 const struct mvm_insn_prefixes *p,
 				 struct mvm_insn *insn)
 {
 	switch (mode) {
@@ -346,7 +449,7 @@ int mvm_insn_decode(const u8 *buf, unsigned int avail,
 		    enum mvm_insn_mode mode, struct mvm_insn *insn)
 {
 	struct insn_cursor c = { .buf = buf, .avail = avail };
-	struct insn_prefixes p = { 0 };
+	struct mvm_insn_prefixes p;
 	unsigned int opsz;
 	u8 op;
 	int ret;
@@ -356,11 +459,14 @@ int mvm_insn_decode(const u8 *buf, unsigned int avail,
 	insn->base = MVM_INSN_NO_REG;
 	insn->index = MVM_INSN_NO_REG;
 	insn->scale = 1;
-	if (mode != MVM_INSN_MODE16 && mode != MVM_INSN_MODE32 &&
-	    mode != MVM_INSN_MODE64)
-		return -EINVAL;
 
-	ret = prefixes_decode(&c, mode, &p, insn, &op);
+	ret = mvm_insn_prefixes(buf, avail, mode, &p);
+	if (ret)
+		return ret;
+	insn->rex = p.rex;
+	insn->seg = p.seg;
+	c.pos = p.len;
+	ret = cursor_take_u8(&c, &op);
 	if (ret)
 		return ret;
 	opsz = sizes_decode(mode, &p, insn);

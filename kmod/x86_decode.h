@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A small decoder for the x86 instructions that touch MMIO.
- *
- * It knows only plain moves between a register or an immediate and memory:
- * MOV 88/89/8A/8B/C6/C7/A0-A3 and MOVZX/MOVSX 0F B6/B7/BE/BF, with their
- * prefixes, in 16-, 32- and 64-bit code.  Anything else is an error, never
- * a guess.  The same source builds in the kernel and in userspace (unit
- * test, fuzzer), so it includes no kernel header outside __KERNEL__.
+ * The one x86 instruction decoder of the module, for the instructions the
+ * backends must read themselves, in 16-, 32- and 64-bit code:
+ *  - the prefix scanner every other entry point starts with: legacy
+ *    prefixes, and REX (64-bit code only) when it is the last one;
+ *  - the instructions that touch MMIO: plain moves between a register or
+ *    an immediate and memory, MOV 88/89/8A/8B/C6/C7/A0-A3 and MOVZX/MOVSX
+ *    0F B6/B7/BE/BF;
+ *  - the length of an intercepted instruction whose opcode the exit names
+ *    (CPUID, HLT, RDMSR, ...), for a CPU that does not report it;
+ *  - MOV to and from a control register, 0F 20/22;
+ *  - the prefixes of a string IO instruction (INS/OUTS): address size
+ *    and segment override.
+ * Anything else is an error, never a guess.  Every entry point reads only
+ * the bytes it is given and at most MVM_INSN_MAX_LEN of them.  The same
+ * source builds in the kernel and in userspace (unit test, fuzzer), so it
+ * includes no kernel header outside __KERNEL__.
  */
 #ifndef MVM_X86_DECODE_H
 #define MVM_X86_DECODE_H
@@ -22,6 +31,99 @@ enum mvm_insn_mode {
 	MVM_INSN_MODE32,
 	MVM_INSN_MODE64,
 };
+
+/*
+ * What the prefixes in front of an opcode say.  A prefix may repeat and
+ * they may come in any order; of several segment overrides the last one
+ * counts.  REX exists only in 64-bit code and only right before the
+ * opcode: a legacy prefix after it makes the CPU ignore it (rex is 0).
+ */
+struct mvm_insn_prefixes {
+	u8 len;			/* prefix bytes: the opcode is at buf[len] */
+	u8 rex;			/* REX prefix in effect, or 0 */
+	u8 seg;			/* 26/2E/36/3E/64/65 override, or 0 */
+	bool opsize;		/* 66 */
+	bool adsize;		/* 67 */
+	bool lock;		/* F0 */
+	bool repne;		/* F2 */
+	bool rep;		/* F3 */
+};
+
+/*
+ * Reads the prefixes at the start of @buf (@avail bytes readable).
+ * Returns 0 and fills @p, with the opcode byte at buf[p->len] (so p->len
+ * is below both @avail and MVM_INSN_MAX_LEN), or:
+ *  -ENODATA     @avail ends inside the prefixes;
+ *  -E2BIG       MVM_INSN_MAX_LEN bytes of prefixes and no opcode;
+ *  -EINVAL      an unknown @mode.
+ */
+int mvm_insn_prefixes(const u8 *buf, unsigned int avail,
+		      enum mvm_insn_mode mode, struct mvm_insn_prefixes *p);
+
+/*
+ * The segment register a segment override prefix byte names (ES 0, CS 1,
+ * SS 2, DS 3, FS 4, GS 5, the order of SVM's EXITINFO1 and of the
+ * VMCS), or -1 for any other byte (0: no override).
+ */
+int mvm_insn_seg_reg(u8 seg_prefix);
+
+/*
+ * The length of the instruction at @buf if it is the @op_len bytes of
+ * opcode @op after any prefixes: how far an intercepted instruction moves
+ * rip when the CPU does not report it.  Which prefixes make sense is not
+ * checked: the CPU raised no #UD, it ran to the intercept.  Returns the
+ * length, or:
+ *  -EINVAL      the bytes after the prefixes are not @op (or @op_len is
+ *               0 or above MVM_INSN_MAX_LEN, or @mode unknown);
+ *  -ENODATA     @avail ends inside the instruction;
+ *  -E2BIG       longer than MVM_INSN_MAX_LEN bytes.
+ */
+int mvm_insn_op_len(const u8 *buf, unsigned int avail,
+		    enum mvm_insn_mode mode, const u8 *op,
+		    unsigned int op_len);
+
+/*
+ * MOV to or from a control register, 0F 22 /r and 0F 20 /r.  The CPU
+ * ignores ModRM.mod and always treats the operand as a register (SDM and
+ * APM, MOV CRn), so no SIB or displacement follows: the length is the
+ * prefixes and 3 bytes.  The operand size is that of the mode (8 bytes
+ * in 64-bit code, else 4); 66 and REX.W change nothing.
+ */
+struct mvm_insn_cr {
+	u8 len;			/* bytes, prefixes included */
+	u8 cr;			/* ModRM.reg, REX.R (or LOCK, see below) */
+	u8 gpr;			/* ModRM.rm, REX.B: enum mvm_gpr */
+	u8 op_size;		/* bytes of the GPR moved: 4 or 8 */
+	bool to_cr;		/* 0F 22: the GPR is written to the CR */
+	bool lock;		/* F0 was present */
+};
+
+/*
+ * Decodes a MOV to/from CR at @buf (@avail bytes readable).  With
+ * @lock_is_cr8 (AMD's AltMovCr8), a LOCK prefix adds 8 to the CR number,
+ * so F0 0F 22 /r reaches CR8 outside 64-bit code; without it LOCK makes
+ * the instruction #UD and is refused.  Returns 0 and fills @cr, or:
+ *  -EOPNOTSUPP  not 0F 20/22, or LOCK without @lock_is_cr8;
+ *  -ENODATA     @avail ends inside the instruction;
+ *  -E2BIG       longer than MVM_INSN_MAX_LEN bytes;
+ *  -EINVAL      an unknown @mode.
+ */
+int mvm_insn_decode_mov_cr(const u8 *buf, unsigned int avail,
+			   enum mvm_insn_mode mode, bool lock_is_cr8,
+			   struct mvm_insn_cr *cr);
+
+/*
+ * The prefixes of a string IO instruction whose length @len the CPU
+ * reported (next rip - rip), what the CPU may not report itself: the
+ * address size (67) and the segment override of OUTS.  @buf holds @avail
+ * bytes from rip.  Returns 0 and fills @p if the @len bytes are prefixes
+ * followed by one of INS/OUTS (6C-6F), or:
+ *  -EINVAL      they are not (the code changed, or @len is 0 or above
+ *               MVM_INSN_MAX_LEN, or @mode is unknown);
+ *  -ENODATA     @avail is shorter than @len.
+ */
+int mvm_insn_string_io(const u8 *buf, unsigned int avail, unsigned int len,
+		       enum mvm_insn_mode mode, struct mvm_insn_prefixes *p);
 
 /*
  * How a load puts the value read from memory into its register.  The

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit test of the MMIO instruction decoder (kmod/x86_decode.c),
- * printing TAP.
+ * Host unit test of the instruction decoder (kmod/x86_decode.c), printing
+ * TAP: the MMIO moves, then the prefix scanner, intercepted opcode
+ * lengths, MOV CR and the prefixes of string IO.
  *
  * Each table entry is one instruction; the bytes of the named ones were
  * produced by GNU as from the text in the name, the expectations were
@@ -680,6 +681,322 @@ static void mode_tests(void)
 	tap(ret == -EINVAL, "%s", "an unknown mode is -EINVAL");
 }
 
+/* The prefix scanner: what each prefix says and where the opcode is. */
+#define P66	0x01
+#define P67	0x02
+#define PLOCK	0x04
+#define PREPNE	0x08
+#define PREP	0x10
+
+struct pcase {
+	const char *name;
+	enum mvm_insn_mode mode;
+	const char *hex;
+	int ret, len, rex, seg, flags;
+};
+
+/* 15 bytes of prefixes: the instruction is too long before its opcode. */
+#define PFX14	"66 66 66 66 66 66 66 66 66 66 66 66 66 66"
+
+static const struct pcase pcases[] = {
+	{ "no prefix", M32, "90", 0, 0, 0, 0, 0 },
+	{ "66", M32, "66 90", 0, 1, 0, 0, P66 },
+	{ "67", M32, "67 90", 0, 1, 0, 0, P67 },
+	{ "f0", M32, "f0 90", 0, 1, 0, 0, PLOCK },
+	{ "f2", M32, "f2 90", 0, 1, 0, 0, PREPNE },
+	{ "f3", M32, "f3 90", 0, 1, 0, 0, PREP },
+	{ "es", M32, "26 90", 0, 1, 0, 0x26, 0 },
+	{ "cs", M32, "2e 90", 0, 1, 0, 0x2e, 0 },
+	{ "ss", M32, "36 90", 0, 1, 0, 0x36, 0 },
+	{ "ds", M32, "3e 90", 0, 1, 0, 0x3e, 0 },
+	{ "fs", M32, "64 90", 0, 1, 0, 0x64, 0 },
+	{ "gs", M16, "65 90", 0, 1, 0, 0x65, 0 },
+	{ "the last segment override counts", M64, "26 65 2e 90", 0, 3, 0,
+	  0x2e, 0 },
+	{ "every prefix", M64, "f0 f2 f3 66 67 36 90", 0, 6, 0, 0x36,
+	  P66 | P67 | PLOCK | PREPNE | PREP },
+	{ "rex.w last", M64, "66 48 90", 0, 2, 0x48, 0, P66 },
+	{ "rex before a legacy prefix is ignored", M64, "48 66 90", 0, 2, 0,
+	  0, P66 },
+	{ "the last of two rex counts", M64, "41 48 90", 0, 2, 0x48, 0, 0 },
+	{ "40 is an opcode in 32-bit code", M32, "40 90", 0, 0, 0, 0, 0 },
+	{ "4f is an opcode in 16-bit code", M16, "66 4f", 0, 1, 0, 0, P66 },
+	{ "14 prefixes and an opcode", M32, PFX14 " 90", 0, 14, 0, 0, P66 },
+	{ "15 prefixes", M32, PFX14 " 66 90", -E2BIG, 0, 0, 0, 0 },
+	{ "15 rex prefixes", M64,
+	  "40 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f", -E2BIG, 0, 0,
+	  0, 0 },
+	{ "only prefixes", M64, "66 67 48", -ENODATA, 0, 0, 0, 0 },
+	{ "nothing", M64, "", -ENODATA, 0, 0, 0, 0 },
+};
+
+static int pfx_flags(const struct mvm_insn_prefixes *p)
+{
+	return (p->opsize ? P66 : 0) | (p->adsize ? P67 : 0) |
+	       (p->lock ? PLOCK : 0) | (p->repne ? PREPNE : 0) |
+	       (p->rep ? PREP : 0);
+}
+
+/* Two results each: scanned as given, and -ENODATA at every cut. */
+static void prefix_tests(void)
+{
+	static const u8 seg_bytes[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+	struct mvm_insn_prefixes p;
+	unsigned int i, n;
+	u8 buf[32];
+	int ret, ok;
+
+	for (i = 0; i < ARRAY_SIZE(pcases); i++) {
+		const struct pcase *c = &pcases[i];
+
+		n = hex_parse(c->hex, buf, sizeof(buf));
+		ret = mvm_insn_prefixes(buf, n, c->mode, &p);
+		ok = ret == c->ret;
+		if (!ret)
+			ok = ok && p.len == c->len && p.rex == c->rex &&
+			     p.seg == c->seg && pfx_flags(&p) == c->flags;
+		if (!ok)
+			printf("# ret %d len %u rex %#x seg %#x flags %#x\n",
+			       ret, p.len, p.rex, p.seg, pfx_flags(&p));
+		tap(ok, "prefixes: %s", c->name);
+
+		/* Cut before the opcode: -ENODATA, never an opcode. */
+		ok = 1;
+		for (n = 0; !c->ret && n <= (unsigned int)c->len; n++)
+			if (mvm_insn_prefixes(buf, n, c->mode, &p) != -ENODATA)
+				ok = 0;
+		tap(ok, "prefixes: %s: every cut is -ENODATA", c->name);
+	}
+	buf[0] = 0x90;
+	tap(mvm_insn_prefixes(buf, 1, (enum mvm_insn_mode)3, &p) == -EINVAL,
+	    "%s", "prefixes: an unknown mode is -EINVAL");
+
+	ok = mvm_insn_seg_reg(0) == -1 && mvm_insn_seg_reg(0x90) == -1 &&
+	     mvm_insn_seg_reg(0x66) == -1;
+	for (i = 0; i < ARRAY_SIZE(seg_bytes); i++)
+		ok = ok && mvm_insn_seg_reg(seg_bytes[i]) == (int)i;
+	tap(ok, "%s", "prefixes: ES CS SS DS FS GS are segment registers 0-5");
+}
+#define PREFIX_TESTS	(2 * ARRAY_SIZE(pcases) + 2)
+
+/* The length of an intercepted instruction, its opcode known. */
+struct lcase {
+	const char *name;
+	enum mvm_insn_mode mode;
+	const char *hex;
+	const char *op;
+	int ret;
+};
+
+static const struct lcase lcases[] = {
+	{ "cpuid", M64, "0f a2", "0f a2", 2 },
+	{ "rep data16 cpuid", M32, "f3 66 0f a2", "0f a2", 4 },
+	{ "hlt", M16, "f4", "f4", 1 },
+	{ "ds hlt", M64, "3e f4", "f4", 2 },
+	{ "rex.w rdmsr", M64, "48 0f 32", "0f 32", 3 },
+	{ "cs wrmsr", M32, "2e 0f 30", "0f 30", 3 },
+	{ "data16 xsetbv", M64, "66 0f 01 d1", "0f 01 d1", 4 },
+	{ "invd", M32, "0f 08", "0f 08", 2 },
+	{ "rex.b wbinvd", M64, "41 0f 09", "0f 09", 3 },
+	{ "48 is dec eax in 32-bit code", M32, "48 0f 32", "0f 32", -EINVAL },
+	{ "rdmsr is not cpuid", M64, "0f 32", "0f a2", -EINVAL },
+	{ "xgetbv is not xsetbv", M64, "0f 01 d0", "0f 01 d1", -EINVAL },
+	{ "cut cpuid", M64, "66 0f", "0f a2", -ENODATA },
+	{ "cut prefixes", M64, "66 66", "f4", -ENODATA },
+	{ "15 bytes of hlt", M32, PFX14 " f4", "f4", 15 },
+	{ "16 bytes of hlt", M32, PFX14 " 66 f4", "f4", -E2BIG },
+	{ "15 bytes of xsetbv", M64,
+	  "66 66 66 66 66 66 66 66 66 66 66 66 0f 01 d1", "0f 01 d1", 15 },
+	{ "16 bytes of xsetbv", M64,
+	  "66 66 66 66 66 66 66 66 66 66 66 66 66 0f 01 d1", "0f 01 d1",
+	  -E2BIG },
+};
+
+/* Two results each: as given, and with bytes after it. */
+static void op_len_tests(void)
+{
+	u8 buf[32], op[8];
+	unsigned int i, n, op_len;
+	int ret, ok;
+
+	for (i = 0; i < ARRAY_SIZE(lcases); i++) {
+		const struct lcase *c = &lcases[i];
+
+		memset(buf, 0xcc, sizeof(buf));
+		n = hex_parse(c->hex, buf, sizeof(buf));
+		op_len = hex_parse(c->op, op, sizeof(op));
+		ret = mvm_insn_op_len(buf, n, c->mode, op, op_len);
+		if (ret != c->ret)
+			printf("# ret %d want %d\n", ret, c->ret);
+		tap(ret == c->ret, "op_len: %s", c->name);
+
+		/* Bytes after it change nothing, a cut one stays cut. */
+		ret = mvm_insn_op_len(buf, sizeof(buf), c->mode, op, op_len);
+		ok = c->ret == -ENODATA ? ret == -EINVAL : ret == c->ret;
+		tap(ok, "op_len: %s: trailing bytes", c->name);
+	}
+	op[0] = 0xf4;
+	buf[0] = 0xf4;
+	ok = mvm_insn_op_len(buf, 1, M64, op, 0) == -EINVAL &&
+	     mvm_insn_op_len(buf, 1, M64, op, 16) == -EINVAL &&
+	     mvm_insn_op_len(buf, 1, (enum mvm_insn_mode)3, op, 1) == -EINVAL;
+	tap(ok, "%s", "op_len: no opcode, a 16-byte one or no mode: -EINVAL");
+}
+#define OP_LEN_TESTS	(2 * ARRAY_SIZE(lcases) + 1)
+
+/*
+ * Every CR with every GPR, both directions, every mod (the CPU ignores
+ * it): with REX in 64-bit code, without it in 32-bit code.
+ */
+static int mov_cr_all(enum mvm_insn_mode mode, u8 op)
+{
+	unsigned int cr, gpr, mod, max = mode == M64 ? 16 : 8;
+	struct mvm_insn_cr insn;
+	u8 buf[8];
+	int ok = 1;
+
+	for (cr = 0; cr < max; cr++)
+		for (gpr = 0; gpr < max; gpr++)
+			for (mod = 0; mod < 4; mod++) {
+				u8 rex = 0x40 | (cr & 8 ? 4 : 0) |
+					 (gpr & 8 ? 1 : 0);
+				unsigned int n = 0;
+
+				if (rex != 0x40)
+					buf[n++] = rex;
+				buf[n++] = 0x0f;
+				buf[n++] = op;
+				buf[n++] = mod << 6 | (cr & 7) << 3 | (gpr & 7);
+				/* A SIB byte or displacement would follow. */
+				memset(buf + n, 0x25, sizeof(buf) - n);
+				if (mvm_insn_decode_mov_cr(buf, sizeof(buf),
+							   mode, false,
+							   &insn) ||
+				    insn.len != n || insn.cr != cr ||
+				    insn.gpr != gpr ||
+				    insn.to_cr != (op == 0x22) || insn.lock ||
+				    insn.op_size != (mode == M64 ? 8 : 4)) {
+					printf("# cr %u gpr %u mod %u\n", cr,
+					       gpr, mod);
+					ok = 0;
+				}
+			}
+	return ok;
+}
+
+struct crcase {
+	const char *name;
+	enum mvm_insn_mode mode;
+	const char *hex;
+	int lock_is_cr8, ret, len, cr, gpr, to_cr;
+};
+
+static const struct crcase crcases[] = {
+	{ "mov cr8, rax", M64, "44 0f 22 c0", 0, 0, 4, 8, 0, 1 },
+	{ "mov rax, cr8", M64, "44 0f 20 c0", 0, 0, 4, 8, 0, 0 },
+	{ "mov cr8, r15", M64, "45 0f 22 c7", 0, 0, 4, 8, 15, 1 },
+	{ "mov r9, cr4", M64, "41 0f 20 e1", 0, 0, 4, 4, 9, 0 },
+	{ "mov cr3, eax", M32, "0f 22 d8", 0, 0, 3, 3, 0, 1 },
+	{ "lock mov cr0, ecx is cr8 on AMD", M32, "f0 0f 22 c1", 1, 0, 4, 8,
+	  1, 1 },
+	{ "lock mov eax, cr0 is cr8 on AMD", M16, "f0 0f 20 c0", 1, 0, 4, 8,
+	  0, 0 },
+	{ "lock with rex.r is cr8", M64, "f0 44 0f 22 c0", 1, 0, 5, 8, 0, 1 },
+	{ "lock is #UD elsewhere", M32, "f0 0f 22 c1", 0, -EOPNOTSUPP, 0, 0, 0, 0 },
+	{ "rex before 66 is ignored", M64, "44 66 0f 22 c0", 0, 0, 5, 0, 0,
+	  1 },
+	{ "44 is inc esp in 32-bit code", M32, "44 0f 22 c0", 0,
+	  -EOPNOTSUPP, 0, 0, 0, 0 },
+	{ "mov dr0, eax is not mov cr", M32, "0f 23 c0", 0, -EOPNOTSUPP, 0, 0, 0, 0 },
+	{ "cpuid is not mov cr", M64, "0f a2", 0, -EOPNOTSUPP, 0, 0, 0, 0 },
+	{ "cut before modrm", M64, "44 0f 22", 0, -ENODATA, 0, 0, 0, 0 },
+	{ "15 bytes", M64, "66 66 66 66 66 66 66 66 66 66 66 66 0f 22 c0", 0,
+	  0, 15, 0, 0, 1 },
+	{ "16 bytes", M64, "66 66 66 66 66 66 66 66 66 66 66 66 66 0f 22 c0",
+	  0, -E2BIG, 0, 0, 0, 0 },
+};
+
+static void mov_cr_tests(void)
+{
+	struct mvm_insn_cr insn;
+	unsigned int i, n;
+	u8 buf[32];
+	int ret, ok;
+
+	tap(mov_cr_all(M64, 0x22), "%s", "mov cr: every CR from every GPR, 64");
+	tap(mov_cr_all(M64, 0x20), "%s", "mov cr: every CR to every GPR, 64");
+	tap(mov_cr_all(M32, 0x22), "%s", "mov cr: CR0-7 from every GPR, 32");
+	tap(mov_cr_all(M16, 0x20), "%s", "mov cr: CR0-7 to every GPR, 16");
+	for (i = 0; i < ARRAY_SIZE(crcases); i++) {
+		const struct crcase *c = &crcases[i];
+
+		n = hex_parse(c->hex, buf, sizeof(buf));
+		ret = mvm_insn_decode_mov_cr(buf, n, c->mode, c->lock_is_cr8,
+					     &insn);
+		ok = ret == c->ret;
+		if (!ret)
+			ok = ok && insn.len == c->len && insn.cr == c->cr &&
+			     insn.gpr == c->gpr && insn.to_cr == c->to_cr &&
+			     insn.lock == (buf[0] == 0xf0);
+		if (!ok)
+			printf("# ret %d len %u cr %u gpr %u to_cr %d\n", ret,
+			       insn.len, insn.cr, insn.gpr, insn.to_cr);
+		tap(ok, "mov cr: %s", c->name);
+	}
+}
+#define MOV_CR_TESTS	(4 + ARRAY_SIZE(crcases))
+
+/* The prefixes of INS/OUTS whose length the CPU reported. */
+struct iocase {
+	const char *name;
+	enum mvm_insn_mode mode;
+	const char *hex;
+	unsigned int len;
+	int ret, seg, adsize;
+};
+
+static const struct iocase iocases[] = {
+	{ "outsb", M32, "6e", 1, 0, -1, 0 },
+	{ "rep insd", M32, "f3 6d", 2, 0, -1, 0 },
+	{ "fs outsw", M32, "64 66 6f", 3, 0, 4, 0 },
+	{ "addr32 rep insb", M16, "67 f3 6c", 3, 0, -1, 1 },
+	{ "rep gs outsb, addr32", M64, "f3 65 67 6e", 4, 0, 5, 1 },
+	{ "es cs outsb: the last override", M32, "26 2e 6e", 3, 0, 1, 0 },
+	{ "rex.w insd", M64, "48 6d", 2, 0, -1, 0 },
+	{ "40 is inc eax in 32-bit code", M32, "40 6e", 2, -EINVAL, 0, 0 },
+	{ "a shorter length", M32, "f3 6e", 1, -EINVAL, 0, 0 },
+	{ "a longer length", M32, "f3 6e 90", 3, -EINVAL, 0, 0 },
+	{ "rep movsb is not string io", M32, "f3 a4", 2, -EINVAL, 0, 0 },
+	{ "out dx, al is not string io", M32, "ee", 1, -EINVAL, 0, 0 },
+	{ "no length", M32, "6e", 0, -EINVAL, 0, 0 },
+	{ "16 bytes", M32, PFX14 " 66 6e", 16, -EINVAL, 0, 0 },
+	{ "bytes missing", M32, "f3", 2, -ENODATA, 0, 0 },
+};
+
+static void string_io_tests(void)
+{
+	struct mvm_insn_prefixes p;
+	unsigned int i, n;
+	u8 buf[32];
+	int ret, ok;
+
+	for (i = 0; i < ARRAY_SIZE(iocases); i++) {
+		const struct iocase *c = &iocases[i];
+
+		n = hex_parse(c->hex, buf, sizeof(buf));
+		ret = mvm_insn_string_io(buf, n, c->len, c->mode, &p);
+		ok = ret == c->ret;
+		if (!ret)
+			ok = ok && mvm_insn_seg_reg(p.seg) == c->seg &&
+			     p.adsize == c->adsize && p.len + 1U == c->len;
+		if (!ok)
+			printf("# ret %d seg %#x adsize %d\n", ret, p.seg,
+			       p.adsize);
+		tap(ok, "string io: %s", c->name);
+	}
+}
+#define STRING_IO_TESTS	ARRAY_SIZE(iocases)
+
 int main(void)
 {
 	unsigned int i, planned = 0;
@@ -690,11 +1007,17 @@ int main(void)
 		else
 			planned += 4;	/* decoded, trailing, truncated, prefix */
 	planned += 15 + 9;
+	planned += PREFIX_TESTS + OP_LEN_TESTS + MOV_CR_TESTS +
+		   STRING_IO_TESTS;
 	printf("1..%u\n", planned);
 	for (i = 0; i < NCASES; i++)
 		case_run(&cases[i]);
 	result_tests();
 	mode_tests();
+	prefix_tests();
+	op_len_tests();
+	mov_cr_tests();
+	string_io_tests();
 	printf("# %u passed, %u failed\n", test_nr - failed, failed);
 	if (test_nr != planned) {
 		printf("# ran %u of %u planned\n", test_nr, planned);
