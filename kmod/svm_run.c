@@ -20,7 +20,6 @@
 #include "svm.h"
 #include "insn_fetch.h"
 
-
 static inline void svm_clgi(void)
 {
 	asm volatile("clgi" ::: "memory");
