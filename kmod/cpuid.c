@@ -26,7 +26,7 @@ mvm_cpuid_find(const struct mvm_vcpu *vcpu, u32 function, u32 index)
 	return NULL;
 }
 
-/* Called from vcpu_run under vcpu->mutex, so the table cannot change. */
+/* Called from MINIVMM_RUN under vcpu->mutex: the table cannot change. */
 void mvm_cpuid_emulate(struct mvm_vcpu *vcpu)
 {
 	const struct minivmm_cpuid_entry *e;

@@ -5,7 +5,7 @@
  * the next MINIVMM_RUN (mvm_io_complete()), which also finishes the
  * instruction: registers, rcx/rsi/rdi for string forms, rip.
  *
- * mvm_io_exit() runs inside vcpu_run with preemption off: no sleeping.
+ * mvm_io_exit() handles an exit with preemption off: no sleeping.
  *
  * Ports userspace declared to have no device (MINIVMM_SET_IOPORT_RANGE)
  * are answered here without an exit: an IN reads all ones, an OUT is

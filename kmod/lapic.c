@@ -147,7 +147,7 @@ static u32 lapic_ppr(const struct mvm_lapic *apic)
 static void lapic_wake(struct mvm_vcpu *vcpu)
 {
 	set_bit(MVM_REQ_EVENT, &vcpu->requests);
-	/* Pairs with the barrier in mvm_vcpu_prepare_entry(). */
+	/* Pairs with the barrier in mvm_vcpu_enter_prepare() (run.c). */
 	smp_mb__after_atomic();
 	mvm_vcpu_wake(vcpu);
 }

@@ -5,16 +5,15 @@
  * and copies to and from guest-physical addresses.
  *
  * Why on first touch: pinning a slot up front faults in (allocates and
- * zeroes) all of it before the guest runs, about 0.5 s for 256 MiB in the
- * emulated test bed, while a booting Linux touches well under half of
- * its RAM.  Pinned pages stay pinned until the slot goes, as before: the
- * hardware never walks to a page the host could free.
+ * zeroes) all of it before the guest runs, while a booting Linux touches
+ * well under half of its RAM.  Pinned pages stay pinned until the slot
+ * goes: the hardware never walks to a page the host could free.
  *
  * Locking: changes hold vm->lock for the whole operation, gpt.lock inside
  * mvm_gpt_map/unmap, and vm->slots_lock (write) only to publish or
  * unpublish a slot pointer or a chunk's pages.  Readers
  * (mvm_read/write_guest_phys, possibly with preemption off inside
- * vcpu_run) hold slots_lock for reading across the copy, so a slot's
+ * an exit) hold slots_lock for reading across the copy, so a slot's
  * pages stay pinned while they use them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -198,7 +197,7 @@ static void mvm_vm_flush_vcpus(struct mvm_vm *vm)
 		if (!vcpu)
 			continue;
 		set_bit(MVM_REQ_TLB_FLUSH, &vcpu->requests);
-		/* Pairs with smp_store_mb(mode) in prepare_entry. */
+		/* Pairs with smp_store_mb(mode) in mvm_vcpu_enter_prepare(). */
 		smp_mb__after_atomic();
 		mvm_vcpu_kick(vcpu);
 	}

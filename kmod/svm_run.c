@@ -196,7 +196,7 @@ static bool svm_long_mode(struct vmcb_save *st)
 
 /*
  * The rip after the intercepted instruction whose opcode is @op.  With
- * NRIP save the CPU reports it.  Without (QEMU TCG), the instruction at
+ * NRIP save the CPU reports it.  Without, the instruction at
  * rip is fetched and measured (insn_fetch.c, x86_decode.c): the guest may
  * have put any number of redundant prefixes in front of the opcode, so a
  * fixed length would resume it mid-instruction.
@@ -234,7 +234,7 @@ struct svm_io_prefix {
  * Reads the prefixes, which lie between rip and the next rip the exit
  * reports, to find what the CPU did not report: the segment of OUTS
  * without decode assists, and the address size where EXITINFO1 lacks it
- * (QEMU leaves those bits clear).  Bytes that are not INS/OUTS of that
+ * (some CPUs leave those bits clear).  Bytes that are not INS/OUTS of that
  * length are an error: the guest changed its code under us.
  */
 static int svm_io_prefix_read(struct mvm_vcpu *vcpu, u64 next_rip,

@@ -434,7 +434,7 @@ static int vmx_check_feature_control(void)
 /*
  * Timer value that bounds one guest run to about a millisecond: the
  * VMX-preemption timer counts down once every 2^IA32_VMX_MISC[4:0] TSC
- * ticks.  0 when the CPU has no timer (see vmx_vcpu_run()).
+ * ticks.  0 when the CPU has no timer (see vmx_enter_guest()).
  */
 static u32 vmx_preempt_timer_value(void)
 {

@@ -2,7 +2,7 @@
 /*
  * Intel VT-x facts (VMCS field encodings, control bits, exit
  * reasons; Intel SDM volume 3, appendices A-C) and the state the VT-x
- * backend files (vmx.c, vmx_vcpu.c, vmx_state.c, vmx_run.c) share.
+ * backend files (vmx.c, vmx_state.c, vmx_run.c) share.
  *
  * Names carry a VMX_/VMCS_ prefix of their own so that nothing clashes with
  * the kernel's own VMX header, which this backend does not use.

@@ -245,12 +245,12 @@ void vmx_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
 	/*
 	 * Bound every guest run to about a millisecond, whatever the guest
 	 * does.  External-interrupt exiting should already end a run at the
-	 * next host interrupt, but Bochs 2.7 loses that exit when a guest
-	 * entered with RFLAGS.IF=0 spins without exits (it re-evaluates its
-	 * interrupt mask only when IF changes, and entry from a host with
-	 * IF=0 to such a guest changes nothing): the host CPU never sees a
-	 * timer tick again.  The VMX-preemption timer exit ends the run
-	 * there too; on real CPUs it costs an exit per millisecond at most.
+	 * next host interrupt, but an emulated CPU may re-evaluate its
+	 * interrupt mask only when RFLAGS.IF changes: a guest entered with
+	 * IF=0 from a host with IF=0 that spins without exits would then
+	 * keep the host CPU from ever seeing a timer tick again.  The
+	 * VMX-preemption timer ends the run there too; elsewhere it costs an
+	 * exit per millisecond at most.
 	 */
 	if (vmx_caps.preempt_timer)
 		vmx_vmwrite(VMCS_PREEMPT_TIMER, vmx_caps.preempt_timer);
