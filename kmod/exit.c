@@ -217,7 +217,9 @@ static int mvm_exit_npf(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 static int mvm_exit_exception(struct mvm_vcpu *vcpu,
 			      const struct mvm_exit *exit)
 {
-	if (exit->exc.vector == MVM_X86_DB)
+	if (exit->exc.after_insn)
+		vcpu->rip = exit->next_rip;
+	if (exit->exc.vector == MVM_X86_DB && exit->exc.dr6)
 		vcpu->dr6 = exit->exc.dr6;
 	mvm_queue_exception(vcpu, exit->exc.vector, exit->exc.error);
 	return MVM_RESUME;

@@ -172,8 +172,13 @@ int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
 	struct minivmm_run *run = vcpu->run;
 	u32 count = 1;
 
-	if (WARN_ON_ONCE(!mvm_io_valid(io)))
-		return -EINVAL;
+	/* A reserved encoding in the exit information: not an access. */
+	if (!mvm_io_valid(io)) {
+		mvm_exit_internal_error(vcpu,
+					MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT,
+					NULL, 0);
+		return MVM_USER;
+	}
 
 	/* No device: the bus answers all ones and drops writes. */
 	if (!io->string && mvm_io_nodev(vcpu->vm, io->port)) {

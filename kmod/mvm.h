@@ -252,7 +252,9 @@ struct mvm_exit {
 			u8 vector;
 			bool has_error;
 			u32 error;
-			u64 dr6;		/* #DB: the DR6 bits it sets */
+			u64 dr6;		/* #DB: DR6 after it, or 0 */
+			/* A trap of the instruction: rip to next_rip first. */
+			bool after_insn;
 		} exc;
 		u32 internal_suberror;	/* MINIVMM_INTERNAL_ERROR_* */
 		u64 fail_reason;

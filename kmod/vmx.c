@@ -243,14 +243,20 @@ static void vmx_vmcs_init(struct vmx_vcpu *vmx)
 	vmx_vmwrite(VMCS_PIN_CTLS, vmx_caps.pin);
 	vmx->proc = vmx_caps.proc;
 	vmx_vmwrite(VMCS_PROC_CTLS, vmx->proc);
-	vmx_vmwrite(VMCS_PROC_CTLS2, vmx_caps.proc2);
+	/*
+	 * Out of VPIDs: run untagged with the control off (VPID 0 with the
+	 * control on is an invalid entry); every entry then flushes.
+	 */
+	vmx_vmwrite(VMCS_PROC_CTLS2, vmx->vpid ? vmx_caps.proc2 :
+			vmx_caps.proc2 & ~PROC2_VPID);
 	vmx_vmwrite(VMCS_EXIT_CTLS, vmx_caps.exit);
 	vmx_vmwrite(VMCS_ENTRY_CTLS, vmx_caps.entry);
 	/*
 	 * #DB and #AC are intercepted and reflected so that a guest cannot
-	 * hang the CPU in an endless chain of them (CVE-2015-5307/8104).
+	 * hang the CPU in an endless chain of them (CVE-2015-5307/8104);
+	 * #MC is the host's: its handler runs right after the exit.
 	 */
-	vmx_vmwrite(VMCS_EXCEPTION_BITMAP, BIT(1) | BIT(17));
+	vmx_vmwrite(VMCS_EXCEPTION_BITMAP, BIT(1) | BIT(17) | BIT(18));
 	vmx_vmwrite(VMCS_CR3_TARGET_COUNT, 0);
 	vmx_vmwrite(VMCS_TSC_OFFSET, 0);
 	vmx_vmwrite(VMCS_IO_BITMAP_A, virt_to_phys(vmx->io_bitmap));
@@ -330,7 +336,7 @@ static int vmx_vcpu_create(struct mvm_vcpu *vcpu)
 
 	if (vmx_caps.vpid) {
 		vpid = ida_alloc_range(&vmx_vpids, 1, 0xffff, GFP_KERNEL);
-		/* Out of VPIDs: run untagged (VPID 0 flushes at entry). */
+		/* Out of VPIDs: run untagged (see vmx_vmcs_init()). */
 		if (vpid > 0)
 			vmx->vpid = vpid;
 	}

@@ -267,11 +267,20 @@ void vmx_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
 		return;
 	vmx->exit_reason = vmx_vmread(VMCS_EXIT_REASON);
 	vmx->exit_intr_info = vmx_vmread(VMCS_EXIT_INTR_INFO);
-	/* A host NMI caused this exit: run the host's handler now. */
-	if ((vmx->exit_reason & 0xffff) == EXIT_EXCEPTION_NMI &&
-	    (vmx->exit_intr_info & (INTR_INFO_TYPE | INTR_INFO_VALID)) ==
-	    (INTR_TYPE_NMI | INTR_INFO_VALID))
+	/*
+	 * A host NMI or machine check caused this exit (or a machine check
+	 * the entry itself): run the host's handler now.
+	 */
+	if ((vmx->exit_reason & 0xffff) == EXIT_MCE_DURING_ENTRY)
+		asm volatile("int $0x12");
+	if ((vmx->exit_reason & 0xffff) != EXIT_EXCEPTION_NMI ||
+	    !(vmx->exit_intr_info & INTR_INFO_VALID))
+		return;
+	if ((vmx->exit_intr_info & INTR_INFO_TYPE) == INTR_TYPE_NMI)
 		asm volatile("int $2");
+	else if ((vmx->exit_intr_info & (INTR_INFO_TYPE | INTR_INFO_VECTOR)) ==
+		 (INTR_TYPE_HW_EXC | X86_TRAP_MC))
+		asm volatile("int $0x12");
 }
 
 /*
@@ -347,9 +356,22 @@ static void vmx_decode_exception(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 	u32 info = to_vmx(vcpu)->exit_intr_info;
 
 	exit->hw[1] = info;
-	/* A host NMI, handled right after the exit. */
-	if ((info & INTR_INFO_TYPE) == INTR_TYPE_NMI)
+	/* A host NMI or machine check, handled right after the exit. */
+	if ((info & INTR_INFO_TYPE) == INTR_TYPE_NMI ||
+	    (info & INTR_INFO_VECTOR) == X86_TRAP_MC)
 		return;
+	/*
+	 * ICEBP (INT1) with #DB intercepted: a trap after the instruction,
+	 * delivered to the guest as a #DB that sets no DR6 bit.
+	 */
+	if ((info & INTR_INFO_TYPE) == INTR_TYPE_PRIV_SW_EXC &&
+	    (info & INTR_INFO_VECTOR) == X86_TRAP_DB) {
+		exit->reason = MVM_EXIT_EXCEPTION;
+		exit->exc.vector = X86_TRAP_DB;
+		exit->exc.after_insn = true;
+		exit->next_rip = vcpu->rip + vmx_vmread(VMCS_EXIT_INSN_LEN);
+		return;
+	}
 	if ((info & INTR_INFO_TYPE) != INTR_TYPE_HW_EXC) {
 		exit->reason = MVM_EXIT_INTERNAL;
 		exit->internal_suberror = MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT;
