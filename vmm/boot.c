@@ -230,6 +230,17 @@ int boot_linux_params(const struct guest_ram *ram,
 	return 0;
 }
 
+void boot_entry_state(const struct boot_entry *e,
+		      struct minivmm_sregs *sregs, struct minivmm_regs *regs)
+{
+	x86_setup_sregs(e->mode, e->rip, sregs);
+	x86_setup_regs(e->mode, e->rip, 0, 1, regs);
+	regs->rdi = 0;
+	regs->rsi = e->rsi;
+	regs->rax = e->eax;
+	regs->rbx = e->ebx;
+}
+
 void boot_set_rsdp(const struct guest_ram *ram, const struct boot_entry *e,
 		   uint64_t rsdp)
 {

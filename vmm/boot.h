@@ -62,6 +62,14 @@ struct boot_entry {
 int kernel_load(const struct guest_ram *ram, const struct kernel_args *a,
 		struct boot_entry *e, char *msg, size_t len);
 
+/*
+ * The boot vCPU's state for @e, on the tables x86_write_tables(@e->mode)
+ * wrote: Linux gets rsi = boot_params, multiboot eax and ebx.  @sregs
+ * holds the reset state (its apic_base stays).
+ */
+void boot_entry_state(const struct boot_entry *e,
+		      struct minivmm_sregs *sregs, struct minivmm_regs *regs);
+
 /* Records the ACPI RSDP address in boot_params (Linux formats only). */
 void boot_set_rsdp(const struct guest_ram *ram, const struct boot_entry *e,
 		   uint64_t rsdp);

@@ -122,19 +122,16 @@ static int vmm_setup_regs(struct vmm *vmm, struct vcpu *cpu)
 		       strerror(errno));
 		return -1;
 	}
-	x86_setup_sregs(mode, entry, &sregs);
+	if (kernel) {
+		boot_entry_state(&vmm->boot, &sregs, &regs);
+	} else {
+		x86_setup_sregs(mode, entry, &sregs);
+		x86_setup_regs(mode, entry, id, vmm->cfg.nr_cpus, &regs);
+	}
 	if (hv_set_sregs(&cpu->hv, &sregs)) {
 		pr_err("vCPU %u: MINIVMM_SET_SREGS (%s mode) failed: %s", id,
 		       x86_mode_name(mode), strerror(errno));
 		return -1;
-	}
-	x86_setup_regs(mode, entry, id, vmm->cfg.nr_cpus, &regs);
-	if (kernel) {
-		/* Linux: rsi = boot_params; multiboot: eax, ebx. */
-		regs.rdi = 0;
-		regs.rsi = vmm->boot.rsi;
-		regs.rax = vmm->boot.eax;
-		regs.rbx = vmm->boot.ebx;
 	}
 	if (hv_set_regs(&cpu->hv, &regs)) {
 		pr_err("vCPU %u: MINIVMM_SET_REGS failed: %s", id,
