@@ -74,6 +74,8 @@ int hv_set_cpuid(struct hv_vcpu *vcpu, const struct minivmm_cpuid_entry *e,
 /* Sets @n MSRs; returns the number set (stops at the first refused). */
 int hv_set_msrs(struct hv_vcpu *vcpu, const struct minivmm_msr_entry *e,
 		uint32_t n);
+int hv_get_mp_state(struct hv_vcpu *vcpu, uint32_t *state);
+int hv_set_mp_state(struct hv_vcpu *vcpu, uint32_t state);
 /* Reads @n MSRs (indexes in @e); returns the number read. */
 int hv_get_msrs(struct hv_vcpu *vcpu, struct minivmm_msr_entry *e,
 		uint32_t n);

@@ -269,6 +269,23 @@ int hv_get_msrs(struct hv_vcpu *vcpu, struct minivmm_msr_entry *e,
 	return hv_msrs(vcpu, MINIVMM_GET_MSRS, e, e, n);
 }
 
+int hv_get_mp_state(struct hv_vcpu *vcpu, uint32_t *state)
+{
+	struct minivmm_mp_state mp;
+
+	if (ioctl(vcpu->fd, MINIVMM_GET_MP_STATE, &mp) < 0)
+		return -1;
+	*state = mp.mp_state;
+	return 0;
+}
+
+int hv_set_mp_state(struct hv_vcpu *vcpu, uint32_t state)
+{
+	struct minivmm_mp_state mp = { .mp_state = state };
+
+	return ioctl(vcpu->fd, MINIVMM_SET_MP_STATE, &mp) < 0 ? -1 : 0;
+}
+
 void *hv_io_data(struct hv_vcpu *vcpu)
 {
 	struct minivmm_run *run = vcpu->run;

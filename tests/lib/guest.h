@@ -165,5 +165,7 @@ int vcpu_set_cpuid(struct vcpu *vcpu, const struct minivmm_cpuid_entry *e,
 
 /* Number of online CPUs. */
 int host_cpus(void);
+/* CLOCK_MONOTONIC in seconds. */
+double now_s(void);
 
 #endif
