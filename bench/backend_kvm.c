@@ -170,20 +170,14 @@ static int kvm_backend_run(struct bench_backend *b, struct bench_exit *ex)
 	case KVM_EXIT_IO:
 		if (run->io.direction != KVM_EXIT_IO_OUT || run->io.count != 1)
 			break;
-		ex->kind = BENCH_EXIT_PIO_OUT;
-		ex->addr = run->io.port;
-		ex->size = run->io.size;
-		ex->value = *((uint8_t *)run + run->io.data_offset);
+		bench_exit_pio(ex, run->io.port, run->io.size,
+			       *((uint8_t *)run + run->io.data_offset));
 		return 0;
 	case KVM_EXIT_MMIO:
 		if (!run->mmio.is_write)
 			break;
-		ex->kind = BENCH_EXIT_MMIO_WRITE;
-		ex->addr = run->mmio.phys_addr;
-		ex->size = run->mmio.len;
-		ex->value = 0;
-		memcpy(&ex->value, run->mmio.data,
-		       ex->size <= 8 ? ex->size : 8);
+		bench_exit_mmio(ex, run->mmio.phys_addr, run->mmio.len,
+				run->mmio.data);
 		return 0;
 	}
 	ex->kind = BENCH_EXIT_OTHER;

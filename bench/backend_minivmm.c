@@ -111,20 +111,13 @@ static int mvm_backend_run(struct bench_backend *b, struct bench_exit *ex)
 		if (run->io.direction != MINIVMM_IO_OUT || run->io.count != 1 ||
 		    !data)
 			break;
-		ex->kind = BENCH_EXIT_PIO_OUT;
-		ex->addr = run->io.port;
-		ex->size = run->io.size;
-		ex->value = *data;
+		bench_exit_pio(ex, run->io.port, run->io.size, *data);
 		return 0;
 	case MINIVMM_EXIT_MMIO:
 		if (!run->mmio.is_write)
 			break;
-		ex->kind = BENCH_EXIT_MMIO_WRITE;
-		ex->addr = run->mmio.phys_addr;
-		ex->size = run->mmio.len;
-		ex->value = 0;
-		memcpy(&ex->value, run->mmio.data,
-		       ex->size <= 8 ? ex->size : 8);
+		bench_exit_mmio(ex, run->mmio.phys_addr, run->mmio.len,
+				run->mmio.data);
 		return 0;
 	}
 	ex->kind = BENCH_EXIT_OTHER;

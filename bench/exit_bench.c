@@ -200,6 +200,25 @@ static void guest_ram_init(unsigned char *ram)
 	memcpy(ram + GUEST_CODE, bench_guest_start, code_len);
 }
 
+void bench_exit_pio(struct bench_exit *ex, uint16_t port, uint32_t size,
+		    uint8_t value)
+{
+	ex->kind = BENCH_EXIT_PIO_OUT;
+	ex->addr = port;
+	ex->size = size;
+	ex->value = value;
+}
+
+void bench_exit_mmio(struct bench_exit *ex, uint64_t addr, uint32_t len,
+		     const uint8_t *data)
+{
+	ex->kind = BENCH_EXIT_MMIO_WRITE;
+	ex->addr = addr;
+	ex->size = len;
+	ex->value = 0;
+	memcpy(&ex->value, data, len <= 8 ? len : 8);
+}
+
 void bench_start_state(const struct bench_start *start,
 		       struct minivmm_sregs *sregs, struct minivmm_regs *regs)
 {

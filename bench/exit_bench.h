@@ -76,6 +76,12 @@ struct bench_exit {
 	uint32_t raw_reason;	/* the hypervisor's exit_reason, for errors */
 };
 
+/* Fill @ex from a backend's port write or MMIO write exit. */
+void bench_exit_pio(struct bench_exit *ex, uint16_t port, uint32_t size,
+		    uint8_t value);
+void bench_exit_mmio(struct bench_exit *ex, uint64_t addr, uint32_t len,
+		     const uint8_t *data);
+
 /* Initial register values both backends load (see guest.S). */
 struct bench_start {
 	uint64_t rip, rsp;
