@@ -477,8 +477,7 @@ static void test_host_kernel(void)
 	glob_t g;
 
 	if (glob("/boot/vmlinuz-*", 0, NULL, &g) || !g.gl_pathc) {
-		printf("ok %d - host bzImage # SKIP no /boot/vmlinuz-*\n",
-		       ++tap_n);
+		tap_skip("no /boot/vmlinuz-*", "host bzImage");
 		return;
 	}
 	ok(!load(&ram, 128 * MIB, g.gl_pathv[0], NULL, "console=ttyS0", &e) &&
@@ -507,5 +506,5 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd))
 		printf("# could not remove %s\n", tmpdir);
-	return tap_done();
+	return tap_finish();
 }

@@ -65,5 +65,5 @@ int main(void)
 	ok(calls == 1 && d[0] == 0xff && d[3] == 0xff && d[4] == 0, "unbacked MMIO reads all ones");
 	mmio_dispatch(0xd0001000, d, 8, true);
 	ok(calls == 1, "unbacked MMIO write ignored");
-	return tap_done();
+	return tap_finish();
 }

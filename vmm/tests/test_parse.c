@@ -49,5 +49,5 @@ int main(void)
 	ok(parse_u64("12", &v) == 0 && v == 12, "parse_u64 decimal");
 	ok(parse_u64("12K", &v) == -EINVAL, "parse_u64 rejects units");
 	ok(parse_u64("", &v) == -EINVAL, "parse_u64 rejects empty");
-	return tap_done();
+	return tap_finish();
 }

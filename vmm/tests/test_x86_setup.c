@@ -113,5 +113,5 @@ int main(void)
 	ok(x86_check_image(X86_MODE_LONG, MEM, ~0ULL, 2),
 	   "wrapping address rejected");
 	free(mem);
-	return tap_done();
+	return tap_finish();
 }
