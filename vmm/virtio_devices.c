@@ -34,7 +34,6 @@ static struct {
 	struct virtio_dev *devs[VIRTIO_MAX_DEVICES];
 	unsigned int nr;
 	struct vmm *vmm;
-	bool console;
 	char cmdline[VIRTIO_CMDLINE_MAX];
 } vd;
 
@@ -391,7 +390,6 @@ int virtio_devices_init(struct vmm *vmm, const struct virtio_config *vc)
 					    vd_gsi(vd.nr), vd_irq, vmm);
 		if (!dev || vd_add(dev, virtio_console_in_fd(dev)))
 			goto fail_dev;
-		vd.console = true;
 	}
 	if (vc->rng) {
 		dev = virtio_rng_create(&vd.mem, vd_gsi(vd.nr), vd_irq, vmm);
@@ -424,13 +422,7 @@ void virtio_devices_exit(void)
 	for (i = 0; i < vd.nr; i++)
 		virtio_dev_free(vd.devs[i]);
 	vd.nr = 0;
-	vd.console = false;
 	vd.cmdline[0] = '\0';
-}
-
-bool virtio_console_active(void)
-{
-	return vd.console;
 }
 
 const char *virtio_cmdline_devices(void)
