@@ -260,7 +260,7 @@ static int vd_add(struct virtio_dev *dev, int backend_fd)
 				    dev->name);
 	if (ret) {
 		pr_err("virtio %s: cannot register the device: %s", dev->name,
-		       strerror(-ret));
+		       strerror(errno));
 		return -1;
 	}
 	acpi_add_virtio_mmio(base, VIRTIO_MMIO_SIZE, dev->gsi);
@@ -377,7 +377,7 @@ int virtio_devices_init(struct vmm *vmm, const struct virtio_config *vc)
 	ret = evloop_init();
 	if (ret) {
 		pr_err("virtio: cannot create the event loop: %s",
-		       strerror(-ret));
+		       strerror(errno));
 		return -1;
 	}
 	if (vd_init_disks(vmm, vc))
@@ -399,7 +399,7 @@ int virtio_devices_init(struct vmm *vmm, const struct virtio_config *vc)
 	ret = evloop_start();
 	if (ret) {
 		pr_err("virtio: cannot start the event loop: %s",
-		       strerror(-ret));
+		       strerror(errno));
 		goto fail;
 	}
 	pr_debug("virtio: for a kernel without ACPI: %s", vd.cmdline);

@@ -287,7 +287,7 @@ static int vmm_setup_platform(struct vmm *vmm)
 	ret = platform_init(vmm);
 	if (ret) {
 		pr_err("cannot set up the platform devices: %s",
-		       strerror(ret < 0 ? -ret : ret));
+		       strerror(errno));
 		return -1;
 	}
 	if (virtio_devices_init(vmm, &vmm->cfg.virtio))
@@ -433,7 +433,7 @@ static int vmm_setup(struct vmm *vmm)
 	if (!ret)
 		ret = boot_timer_init();
 	if (ret) {
-		pr_err("cannot register devices: %s", strerror(-ret));
+		pr_err("cannot register devices: %s", strerror(errno));
 		return -1;
 	}
 	/* The irqchip must exist before the first vCPU. */
@@ -601,7 +601,7 @@ int vmm_run(const struct vmm_config *cfg)
 		ret = vcpu_start(&vmm->cpus[i]);
 		if (ret) {
 			pr_err("cannot start the thread of vCPU %u: %s", i,
-			       strerror(ret));
+			       strerror(errno));
 			vmm_finish(vmm, VMM_EXIT_ERROR);
 			break;
 		}
