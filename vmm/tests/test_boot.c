@@ -378,7 +378,8 @@ static void test_multiboot(void)
 	memset(&s, 0, sizeof(s));
 	boot_entry_state(&e, &s, &r);
 	ok(s.cs.selector == X86_SEL_CODE32 && s.cs.db &&
-	   !(s.cr0 & X86_CR0_PG) && r.rip == 0x100010 && r.rax == 0x2badb002 && r.rbx == BOOT_ZERO_PAGE,
+	   !(s.cr0 & X86_CR0_PG) && r.rip == 0x100010 &&
+	   r.rax == 0x2badb002 && r.rbx == BOOT_ZERO_PAGE,
 	   "multiboot: boot vCPU in protected mode, eax and ebx set");
 	ok(ram.host[0x100000] == 0x11 && ram.host[0x200000] == 0x22 &&
 	   ram.host[0x202fff] == 0, "multiboot: ELF segments loaded");
