@@ -71,10 +71,11 @@ module:
 vmm:
 	$(MAKE) -C vmm
 
-tests:
+# tests/ and bench/ link vmm/libminivmm.a: vmm/ goes first.
+tests: vmm
 	$(MAKE) -C tests
 
-bench-build:
+bench-build: vmm
 	$(MAKE) -C bench
 
 deps:

@@ -14,6 +14,7 @@
 #include <linux/kvm.h>
 
 #include "exit_bench.h"
+#include "kvm_x86.h"
 
 struct bench_backend {
 	int sys_fd;
@@ -61,52 +62,24 @@ static int kvm_set_cpuid(struct bench_backend *b)
 	return ret;
 }
 
-static void kvm_seg_fill(struct kvm_segment *s, uint16_t sel, uint8_t type,
-			 int code)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = 0;
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->present = 1;
-	s->s = 1;
-	s->g = 1;
-	s->l = code;
-	s->db = !code;
-}
-
+/* The VMM's 64-bit start state (bench_start_state) in KVM's terms. */
 static int kvm_set_state(struct bench_backend *b,
 			 const struct bench_start *start)
 {
+	struct minivmm_sregs msregs = { 0 };
+	struct minivmm_regs mregs;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	/* Start from the reset state so TR and LDTR stay valid. */
+	/* KVM's reset state keeps its apic_base and interrupt bitmap. */
 	if (ioctl(b->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return -1;
-	kvm_seg_fill(&sregs.cs, 0x08, 0xb, 1);
-	kvm_seg_fill(&sregs.ds, 0x10, 0x3, 0);
-	sregs.es = sregs.ds;
-	sregs.fs = sregs.ds;
-	sregs.gs = sregs.ds;
-	sregs.ss = sregs.ds;
-	sregs.gdt.base = GUEST_GDT;
-	sregs.gdt.limit = 3 * 8 - 1;
-	sregs.cr0 = BENCH_CR0;
-	sregs.cr3 = GUEST_PML4;
-	sregs.cr4 = BENCH_CR4;
-	sregs.efer = BENCH_EFER;
+	bench_start_state(start, &msregs, &mregs);
+	kvm_sregs_from(&sregs, &msregs);
 	if (ioctl(b->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
 		return -1;
-
 	memset(&regs, 0, sizeof(regs));
-	regs.rip = start->rip;
-	regs.rsp = start->rsp;
-	regs.rdi = start->rdi;
-	regs.rsi = start->rsi;
-	regs.rdx = start->rdx;
-	regs.rflags = 0x2;
+	kvm_regs_from(&regs, &mregs);
 	return ioctl(b->vcpu_fd, KVM_SET_REGS, &regs);
 }
 
@@ -197,20 +170,14 @@ static int kvm_backend_run(struct bench_backend *b, struct bench_exit *ex)
 	case KVM_EXIT_IO:
 		if (run->io.direction != KVM_EXIT_IO_OUT || run->io.count != 1)
 			break;
-		ex->kind = BENCH_EXIT_PIO_OUT;
-		ex->addr = run->io.port;
-		ex->size = run->io.size;
-		ex->value = *((uint8_t *)run + run->io.data_offset);
+		bench_exit_pio(ex, run->io.port, run->io.size,
+			       *((uint8_t *)run + run->io.data_offset));
 		return 0;
 	case KVM_EXIT_MMIO:
 		if (!run->mmio.is_write)
 			break;
-		ex->kind = BENCH_EXIT_MMIO_WRITE;
-		ex->addr = run->mmio.phys_addr;
-		ex->size = run->mmio.len;
-		ex->value = 0;
-		memcpy(&ex->value, run->mmio.data,
-		       ex->size <= 8 ? ex->size : 8);
+		bench_exit_mmio(ex, run->mmio.phys_addr, run->mmio.len,
+				run->mmio.data);
 		return 0;
 	}
 	ex->kind = BENCH_EXIT_OTHER;

@@ -1,79 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * backend_minivmm.c - runs the benchmark's guest through /dev/minivmm.
- * Mirrors backend_kvm.c step for step so both do the same work per exit.
+ * backend_minivmm.c - runs the benchmark's guest through /dev/minivmm,
+ * with the VMM's kernel-call layer (vmm/hv.h).  Mirrors backend_kvm.c
+ * step for step so both do the same work per exit.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include "../include/minivmm.h"
 #include "exit_bench.h"
+#include "hv.h"
 
 struct bench_backend {
-	int sys_fd;
-	int vm_fd;
-	int vcpu_fd;
-	struct minivmm_run *run;
-	size_t run_size;
+	struct hv_vm vm;
+	struct hv_vcpu vcpu;
 };
 
 static void mvm_backend_close(struct bench_backend *b)
 {
-	if (b->run)
-		munmap(b->run, b->run_size);
-	if (b->vcpu_fd >= 0)
-		close(b->vcpu_fd);
-	if (b->vm_fd >= 0)
-		close(b->vm_fd);
-	if (b->sys_fd >= 0)
-		close(b->sys_fd);
+	hv_vcpu_destroy(&b->vcpu);
+	hv_vm_destroy(&b->vm);
 	free(b);
 }
 
 static int mvm_set_cpuid(struct bench_backend *b)
 {
-	struct minivmm_cpuid *cpuid;
-	size_t size;
-	int i, ret;
+	struct minivmm_cpuid_entry e[BENCH_NR_CPUID];
+	int i;
 
-	size = sizeof(*cpuid) + BENCH_NR_CPUID * sizeof(cpuid->entries[0]);
-	cpuid = calloc(1, size);
-	if (!cpuid)
-		return -1;
-	cpuid->nent = BENCH_NR_CPUID;
+	memset(e, 0, sizeof(e));
 	for (i = 0; i < BENCH_NR_CPUID; i++) {
-		const struct bench_cpuid *e = &bench_cpuid_table[i];
+		const struct bench_cpuid *c = &bench_cpuid_table[i];
 
-		cpuid->entries[i].function = e->function;
-		cpuid->entries[i].eax = e->eax;
-		cpuid->entries[i].ebx = e->ebx;
-		cpuid->entries[i].ecx = e->ecx;
-		cpuid->entries[i].edx = e->edx;
+		e[i].function = c->function;
+		e[i].eax = c->eax;
+		e[i].ebx = c->ebx;
+		e[i].ecx = c->ecx;
+		e[i].edx = c->edx;
 	}
-	ret = ioctl(b->vcpu_fd, MINIVMM_SET_CPUID, cpuid);
-	free(cpuid);
-	return ret;
-}
-
-static void mvm_seg_fill(struct minivmm_segment *s, uint16_t sel,
-			 uint8_t type, int code)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = 0;
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->present = 1;
-	s->s = 1;
-	s->g = 1;
-	s->l = code;
-	s->db = !code;
+	return hv_set_cpuid(&b->vcpu, e, BENCH_NR_CPUID);
 }
 
 static int mvm_set_state(struct bench_backend *b,
@@ -82,88 +48,37 @@ static int mvm_set_state(struct bench_backend *b,
 	struct minivmm_sregs sregs;
 	struct minivmm_regs regs;
 
-	/* Start from the reset state so TR and LDTR stay valid. */
-	if (ioctl(b->vcpu_fd, MINIVMM_GET_SREGS, &sregs) < 0)
+	/* The reset state first: its apic_base stays. */
+	if (hv_get_sregs(&b->vcpu, &sregs))
 		return -1;
-	mvm_seg_fill(&sregs.cs, 0x08, 0xb, 1);
-	mvm_seg_fill(&sregs.ds, 0x10, 0x3, 0);
-	sregs.es = sregs.ds;
-	sregs.fs = sregs.ds;
-	sregs.gs = sregs.ds;
-	sregs.ss = sregs.ds;
-	sregs.gdt.base = GUEST_GDT;
-	sregs.gdt.limit = 3 * 8 - 1;
-	sregs.cr0 = BENCH_CR0;
-	sregs.cr3 = GUEST_PML4;
-	sregs.cr4 = BENCH_CR4;
-	sregs.efer = BENCH_EFER;
-	if (ioctl(b->vcpu_fd, MINIVMM_SET_SREGS, &sregs) < 0)
+	bench_start_state(start, &sregs, &regs);
+	if (hv_set_sregs(&b->vcpu, &sregs))
 		return -1;
-
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = start->rip;
-	regs.rsp = start->rsp;
-	regs.rdi = start->rdi;
-	regs.rsi = start->rsi;
-	regs.rdx = start->rdx;
-	regs.rflags = 0x2;
-	return ioctl(b->vcpu_fd, MINIVMM_SET_REGS, &regs);
+	return hv_set_regs(&b->vcpu, &regs);
 }
 
 static struct bench_backend *mvm_backend_create(const char *dev, void *ram,
 						const struct bench_start *start)
 {
-	struct minivmm_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = GUEST_RAM_SIZE,
-		.userspace_addr = (uintptr_t)ram,
-	};
-	struct minivmm_create_vcpu cc = { .id = 0 };
-	struct minivmm_create_vm cv = { 0 };
 	struct bench_backend *b;
 	const char *step;
-	int ret;
+	char msg[256];
 
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
-	b->vm_fd = -1;
-	b->vcpu_fd = -1;
-
-	step = "open";
-	b->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (b->sys_fd < 0)
-		goto fail;
-	step = "MINIVMM_GET_API_VERSION";
-	ret = ioctl(b->sys_fd, MINIVMM_GET_API_VERSION, 0);
-	if (ret != MINIVMM_API_VERSION) {
-		errno = ret < 0 ? errno : EPROTO;
-		goto fail;
+	b->vcpu.fd = -1;
+	if (hv_vm_create(&b->vm, dev, msg, sizeof(msg))) {
+		fprintf(stderr, "exit_bench: minivmm: %s\n", msg);
+		free(b);
+		return NULL;
 	}
-	step = "MINIVMM_CREATE_VM";
-	b->vm_fd = ioctl(b->sys_fd, MINIVMM_CREATE_VM, &cv);
-	if (b->vm_fd < 0)
-		goto fail;
 	step = "MINIVMM_SET_MEMORY_REGION";
-	if (ioctl(b->vm_fd, MINIVMM_SET_MEMORY_REGION, &region) < 0)
+	if (hv_set_memory(&b->vm, 0, 0, GUEST_RAM_SIZE, ram, 0))
 		goto fail;
 	step = "MINIVMM_CREATE_VCPU";
-	b->vcpu_fd = ioctl(b->vm_fd, MINIVMM_CREATE_VCPU, &cc);
-	if (b->vcpu_fd < 0)
+	if (hv_vcpu_create(&b->vm, 0, &b->vcpu))
 		goto fail;
-	step = "MINIVMM_GET_VCPU_MMAP_SIZE";
-	ret = ioctl(b->sys_fd, MINIVMM_GET_VCPU_MMAP_SIZE, 0);
-	if (ret < (int)sizeof(struct minivmm_run))
-		goto fail;
-	b->run_size = ret;
-	step = "mmap vcpu";
-	b->run = mmap(NULL, b->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      b->vcpu_fd, 0);
-	if (b->run == MAP_FAILED) {
-		b->run = NULL;
-		goto fail;
-	}
 	step = "MINIVMM_SET_CPUID";
 	if (mvm_set_cpuid(b) < 0)
 		goto fail;
@@ -181,9 +96,10 @@ fail:
 
 static int mvm_backend_run(struct bench_backend *b, struct bench_exit *ex)
 {
-	struct minivmm_run *run = b->run;
+	struct minivmm_run *run = b->vcpu.run;
+	uint8_t *data;
 
-	if (ioctl(b->vcpu_fd, MINIVMM_RUN, 0) < 0) {
+	if (hv_vcpu_run(&b->vcpu)) {
 		fprintf(stderr, "exit_bench: minivmm: MINIVMM_RUN: %s\n",
 			strerror(errno));
 		return -1;
@@ -191,23 +107,17 @@ static int mvm_backend_run(struct bench_backend *b, struct bench_exit *ex)
 	ex->raw_reason = run->exit_reason;
 	switch (run->exit_reason) {
 	case MINIVMM_EXIT_IO:
+		data = hv_io_data(&b->vcpu);
 		if (run->io.direction != MINIVMM_IO_OUT || run->io.count != 1 ||
-		    run->io.data_offset >= b->run_size)
+		    !data)
 			break;
-		ex->kind = BENCH_EXIT_PIO_OUT;
-		ex->addr = run->io.port;
-		ex->size = run->io.size;
-		ex->value = *((uint8_t *)run + run->io.data_offset);
+		bench_exit_pio(ex, run->io.port, run->io.size, *data);
 		return 0;
 	case MINIVMM_EXIT_MMIO:
 		if (!run->mmio.is_write)
 			break;
-		ex->kind = BENCH_EXIT_MMIO_WRITE;
-		ex->addr = run->mmio.phys_addr;
-		ex->size = run->mmio.len;
-		ex->value = 0;
-		memcpy(&ex->value, run->mmio.data,
-		       ex->size <= 8 ? ex->size : 8);
+		bench_exit_mmio(ex, run->mmio.phys_addr, run->mmio.len,
+				run->mmio.data);
 		return 0;
 	}
 	ex->kind = BENCH_EXIT_OTHER;
@@ -218,7 +128,7 @@ static int mvm_backend_get_r12(struct bench_backend *b, uint64_t *val)
 {
 	struct minivmm_regs regs;
 
-	if (ioctl(b->vcpu_fd, MINIVMM_GET_REGS, &regs) < 0)
+	if (hv_get_regs(&b->vcpu, &regs))
 		return -1;
 	*val = regs.r12;
 	return 0;

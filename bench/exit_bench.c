@@ -30,17 +30,13 @@
 #include <cpuid.h>
 
 #include "exit_bench.h"
+#include "x86_setup.h"
 
 #define DEFAULT_ITERS	3000
 #define DEFAULT_ROUNDS	10
 #define DEFAULT_WARMUP	1000
 #define MAX_ITERS	100000000ul
 #define MAX_ROUNDS	100
-
-/* Page-table entry bits of the guest's own page tables. */
-#define PTE_P		0x1ull
-#define PTE_RW		0x2ull
-#define PTE_PS		0x80ull
 
 #define PHASES		3
 
@@ -195,29 +191,45 @@ static void cpuid_table_init(void)
 	t[4] = (struct bench_cpuid){ 0x80000008, addr_bits, 0, 0, 0 };
 }
 
-/*
- * GDT (null, 64-bit code at 0x08, data at 0x10), a 4-level identity map of
- * the first GiB with 2 MiB pages, and the guest code.
- */
+/* The VMM's long-mode GDT and page tables, and the guest code. */
 static void guest_ram_init(unsigned char *ram)
 {
-	uint64_t *gdt = (uint64_t *)(ram + GUEST_GDT);
-	uint64_t *pml4 = (uint64_t *)(ram + GUEST_PML4);
-	uint64_t *pdpt = (uint64_t *)(ram + GUEST_PDPT);
-	uint64_t *pd = (uint64_t *)(ram + GUEST_PD);
 	size_t code_len = bench_guest_end - bench_guest_start;
-	int i;
 
-	gdt[0] = 0;
-	gdt[1] = 0x00af9b000000ffffull;	/* code: P, S, type b, L, G */
-	gdt[2] = 0x00cf93000000ffffull;	/* data: P, S, type 3, DB, G */
-
-	pml4[0] = GUEST_PDPT | PTE_P | PTE_RW;
-	pdpt[0] = GUEST_PD | PTE_P | PTE_RW;
-	for (i = 0; i < 512; i++)
-		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_RW | PTE_PS;
-
+	x86_write_tables(X86_MODE_LONG, ram, GUEST_RAM_SIZE);
 	memcpy(ram + GUEST_CODE, bench_guest_start, code_len);
+}
+
+void bench_exit_pio(struct bench_exit *ex, uint16_t port, uint32_t size,
+		    uint8_t value)
+{
+	ex->kind = BENCH_EXIT_PIO_OUT;
+	ex->addr = port;
+	ex->size = size;
+	ex->value = value;
+}
+
+void bench_exit_mmio(struct bench_exit *ex, uint64_t addr, uint32_t len,
+		     const uint8_t *data)
+{
+	ex->kind = BENCH_EXIT_MMIO_WRITE;
+	ex->addr = addr;
+	ex->size = len;
+	ex->value = 0;
+	memcpy(&ex->value, data, len <= 8 ? len : 8);
+}
+
+void bench_start_state(const struct bench_start *start,
+		       struct minivmm_sregs *sregs, struct minivmm_regs *regs)
+{
+	x86_setup_sregs(X86_MODE_LONG, start->rip, sregs);
+	memset(regs, 0, sizeof(*regs));
+	regs->rip = start->rip;
+	regs->rsp = start->rsp;
+	regs->rdi = start->rdi;
+	regs->rsi = start->rsi;
+	regs->rdx = start->rdx;
+	regs->rflags = X86_RFLAGS_FIXED;
 }
 
 static double ts_diff_ns(const struct timespec *a, const struct timespec *b)

@@ -6,19 +6,21 @@
  *
  * Both backends build the same VM: one vCPU in 64-bit mode, identity mapped
  * with 2 MiB pages, running the same guest code with the same CPUID table,
- * so the only difference between the figures is the hypervisor.
+ * so the only difference between the figures is the hypervisor.  The GDT,
+ * page tables and registers are the VMM's long mode (vmm/x86_setup.h).
  */
 #ifndef EXIT_BENCH_H
 #define EXIT_BENCH_H
 
 #include <stdint.h>
 
-/* Guest-physical layout (all inside one RAM slot at 0). */
+#include "../include/minivmm.h"
+
+/*
+ * Guest-physical layout (all inside one RAM slot at 0): the tables of
+ * x86_setup.h at 0x1000-0xffff, then the code.
+ */
 #define GUEST_RAM_SIZE		0x200000ull	/* 2 MiB: one large page */
-#define GUEST_GDT		0x1000ull
-#define GUEST_PML4		0x2000ull
-#define GUEST_PDPT		0x3000ull
-#define GUEST_PD		0x4000ull
 #define GUEST_CODE		0x10000ull
 #define GUEST_STACK_TOP		0x1ff000ull
 
@@ -45,11 +47,6 @@
 #define BENCH_VENDOR_EBX	0x696e694d	/* "Mini" */
 #define BENCH_VENDOR_EDX	0x424d4d56	/* "VMMB" */
 #define BENCH_VENDOR_ECX	0x68636e65	/* "ench" */
-
-/* Control register and EFER bits of the guest's 64-bit mode. */
-#define BENCH_CR0		0x80050033ull	/* PG WP NE ET MP PE */
-#define BENCH_CR4		0x20ull		/* PAE */
-#define BENCH_EFER		0x500ull	/* LMA LME */
 
 /* One CPUID table entry, translated by each backend to its own ABI. */
 struct bench_cpuid {
@@ -79,6 +76,12 @@ struct bench_exit {
 	uint32_t raw_reason;	/* the hypervisor's exit_reason, for errors */
 };
 
+/* Fill @ex from a backend's port write or MMIO write exit. */
+void bench_exit_pio(struct bench_exit *ex, uint16_t port, uint32_t size,
+		    uint8_t value);
+void bench_exit_mmio(struct bench_exit *ex, uint64_t addr, uint32_t len,
+		     const uint8_t *data);
+
 /* Initial register values both backends load (see guest.S). */
 struct bench_start {
 	uint64_t rip, rsp;
@@ -86,6 +89,13 @@ struct bench_start {
 	uint64_t rsi;		/* timed iterations per round */
 	uint64_t rdx;		/* rounds per phase */
 };
+
+/*
+ * The vCPU state both backends load: 64-bit mode on the tables
+ * exit_bench.c wrote, @start's registers.  @sregs holds the reset state.
+ */
+void bench_start_state(const struct bench_start *start,
+		       struct minivmm_sregs *sregs, struct minivmm_regs *regs);
 
 struct bench_backend;
 

@@ -2,7 +2,8 @@
 /*
  * kvm_boot - the yardstick of the boot-time benchmark: boots a Linux
  * bzImage through /dev/kvm the way minivmm does (64-bit entry point, no
- * BIOS, no real-mode setup code) and reports, like minivmm's boot timer,
+ * BIOS, no real-mode setup code, minivmm's own loader, boot_params, GDT
+ * and page tables from libminivmm.a) and reports, like minivmm's boot timer,
  * the time from its start to the first KVM_RUN and to the guest's first
  * write to port 0x440 (/init of tests/linux/init.sh), where it stops.
  *
@@ -25,10 +26,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+
+#include "boot.h"
+#include "kvm_x86.h"
 
 #define BOOT_TIMER_PORT		0x440
 #define COM1			0x3f8
@@ -37,35 +40,6 @@
 #define UART_IIR_NONE		0xc1	/* FIFOs on, no interrupt */
 #define UART_IIR_THRI		0xc2	/* FIFOs on, THR empty */
 #define UART_LSR_IDLE		0x60	/* THR and shifter empty */
-
-/* Guest-physical layout (all below 1 MiB but the kernel and initrd). */
-#define GDT_ADDR		0x500
-#define ZERO_PAGE		0x7000
-#define PML4_ADDR		0x9000
-#define PDPT_ADDR		0xa000
-#define PD_ADDR			0xb000	/* 4 pages: 4 GiB of 2 MiB pages */
-#define CMDLINE_ADDR		0x20000
-#define CMDLINE_MAX		4096
-#define KERNEL_ADDR		0x100000
-#define LOW_RAM_END		0x9fc00
-
-/* struct boot_params offsets (Documentation/x86/zero-page.rst). */
-#define BP_E820_ENTRIES		0x1e8
-#define BP_SETUP_SECTS		0x1f1
-#define BP_HEADER		0x202
-#define BP_VERSION		0x206
-#define BP_TYPE_OF_LOADER	0x210
-#define BP_LOADFLAGS		0x211
-#define BP_RAMDISK_IMAGE	0x218
-#define BP_RAMDISK_SIZE		0x21c
-#define BP_CMD_LINE_PTR		0x228
-#define BP_INITRD_ADDR_MAX	0x22c
-#define BP_XLOADFLAGS		0x236
-#define BP_CMDLINE_SIZE		0x238
-#define BP_E820_TABLE		0x2d0
-#define XLF_KERNEL_64		0x01
-#define LOADED_HIGH		0x01
-#define E820_RAM		1
 
 static uint64_t t0;
 
@@ -83,149 +57,40 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void *read_file(const char *path, size_t *len)
+/* The kernel and initrd as minivmm loads them, and its tables. */
+static void load_linux(uint8_t *mem, uint64_t mem_size, const char *kpath,
+		       const char *ipath, const char *cmdline,
+		       struct boot_entry *e)
 {
-	struct stat st;
-	void *buf;
-	int fd = open(path, O_RDONLY);
+	struct guest_ram ram = { .host = mem, .size = mem_size };
+	struct kernel_args a = {
+		.kernel = kpath, .initrd = ipath, .cmdline = cmdline,
+	};
+	char msg[512];
 
-	if (fd < 0 || fstat(fd, &st))
-		die(path);
-	buf = malloc(st.st_size ? st.st_size : 1);
-	if (!buf)
-		die("malloc");
-	if (read(fd, buf, st.st_size) != st.st_size)
-		die(path);
-	close(fd);
-	*len = st.st_size;
-	return buf;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-/* Loads the bzImage, the initrd and the zero page; returns the entry. */
-static uint64_t load_linux(uint8_t *mem, uint64_t mem_size, const char *kpath,
-			   const char *ipath, const char *cmdline)
-{
-	uint8_t *zp = mem + ZERO_PAGE, *k;
-	size_t klen, ilen, setup, hdr_end;
-	uint64_t initrd, max;
-	uint8_t *ird;
-
-	k = read_file(kpath, &klen);
-	if (klen < 0x1000 || memcmp(k + BP_HEADER, "HdrS", 4)) {
-		fprintf(stderr, "kvm-boot: %s is not a bzImage\n", kpath);
+	if (kernel_load(&ram, &a, e, msg, sizeof(msg))) {
+		fprintf(stderr, "kvm-boot: %s\n", msg);
 		exit(1);
 	}
-	if (*(uint16_t *)(k + BP_VERSION) < 0x20c ||
-	    !(k[BP_XLOADFLAGS] & XLF_KERNEL_64)) {
-		fprintf(stderr, "kvm-boot: %s has no 64-bit entry point\n",
-			kpath);
-		exit(1);
-	}
-	setup = (k[BP_SETUP_SECTS] ? k[BP_SETUP_SECTS] : 4) + 1;
-	setup *= 512;
-	if (klen <= setup || KERNEL_ADDR + klen - setup > mem_size) {
-		fprintf(stderr, "kvm-boot: kernel does not fit\n");
-		exit(1);
-	}
-	memcpy(mem + KERNEL_ADDR, k + setup, klen - setup);
-	/* The setup header, as the file has it, then what a loader sets. */
-	hdr_end = 0x202 + k[0x201];
-	memset(zp, 0, 4096);
-	memcpy(zp + BP_SETUP_SECTS, k + BP_SETUP_SECTS, hdr_end - BP_SETUP_SECTS);
-	zp[BP_TYPE_OF_LOADER] = 0xff;
-	zp[BP_LOADFLAGS] |= LOADED_HIGH;
-	snprintf((char *)mem + CMDLINE_ADDR, CMDLINE_MAX, "%s", cmdline);
-	put32(zp + BP_CMD_LINE_PTR, CMDLINE_ADDR);
-
-	ird = read_file(ipath, &ilen);
-	max = *(uint32_t *)(k + BP_INITRD_ADDR_MAX);
-	if (max + 1 > mem_size)
-		max = mem_size - 1;
-	initrd = (max + 1 - ilen) & ~0xfffull;
-	if (ilen > max || initrd < KERNEL_ADDR + klen) {
-		fprintf(stderr, "kvm-boot: initrd does not fit\n");
-		exit(1);
-	}
-	memcpy(mem + initrd, ird, ilen);
-	put32(zp + BP_RAMDISK_IMAGE, (uint32_t)initrd);
-	put32(zp + BP_RAMDISK_SIZE, (uint32_t)ilen);
-
-	zp[BP_E820_ENTRIES] = 2;
-	put64(zp + BP_E820_TABLE, 0);
-	put64(zp + BP_E820_TABLE + 8, LOW_RAM_END);
-	put32(zp + BP_E820_TABLE + 16, E820_RAM);
-	put64(zp + BP_E820_TABLE + 20, KERNEL_ADDR);
-	put64(zp + BP_E820_TABLE + 28, mem_size - KERNEL_ADDR);
-	put32(zp + BP_E820_TABLE + 36, E820_RAM);
-	free(k);
-	free(ird);
-	return KERNEL_ADDR + 0x200;
+	x86_write_tables(e->mode, mem, mem_size);
 }
 
-/* 4 GiB identity map with 2 MiB pages, a flat GDT, long mode. */
-static void setup_long_mode(int vcpu, uint8_t *mem, uint64_t entry)
+/* The boot vCPU's state from minivmm's set-up, in KVM's structures. */
+static void setup_vcpu(int vcpu, const struct boot_entry *e)
 {
-	uint64_t *pml4 = (void *)(mem + PML4_ADDR);
-	uint64_t *pdpt = (void *)(mem + PDPT_ADDR);
-	uint64_t *pd = (void *)(mem + PD_ADDR);
-	uint64_t *gdt = (void *)(mem + GDT_ADDR);
-	struct kvm_segment seg;
+	struct minivmm_sregs msregs = { 0 };
+	struct minivmm_regs mregs;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
-	int i;
-
-	pml4[0] = PDPT_ADDR | 0x3;
-	for (i = 0; i < 4; i++)
-		pdpt[i] = (PD_ADDR + i * 0x1000) | 0x3;
-	for (i = 0; i < 4 * 512; i++)
-		pd[i] = ((uint64_t)i << 21) | 0x83;
-	gdt[0] = 0;
-	gdt[1] = 0;
-	gdt[2] = 0x00af9b000000ffffull;	/* 0x10: 64-bit code */
-	gdt[3] = 0x00cf93000000ffffull;	/* 0x18: data */
 
 	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
 		die("KVM_GET_SREGS");
-	memset(&seg, 0, sizeof(seg));
-	seg.limit = 0xffffffff;
-	seg.present = 1;
-	seg.s = 1;
-	seg.g = 1;
-	seg.selector = 0x10;
-	seg.type = 11;
-	seg.l = 1;
-	sregs.cs = seg;
-	seg.selector = 0x18;
-	seg.type = 3;
-	seg.l = 0;
-	seg.db = 1;
-	sregs.ds = seg;
-	sregs.es = seg;
-	sregs.fs = seg;
-	sregs.gs = seg;
-	sregs.ss = seg;
-	sregs.gdt.base = GDT_ADDR;
-	sregs.gdt.limit = 4 * 8 - 1;
-	sregs.cr3 = PML4_ADDR;
-	sregs.cr4 = 0x20;			/* PAE */
-	sregs.cr0 = 0x80000011;			/* PG, ET, PE */
-	sregs.efer = 0x500;			/* LME, LMA */
+	boot_entry_state(e, &msregs, &mregs);
+	kvm_sregs_from(&sregs, &msregs);
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs))
 		die("KVM_SET_SREGS");
 	memset(&regs, 0, sizeof(regs));
-	regs.rip = entry;
-	regs.rsi = ZERO_PAGE;
-	regs.rflags = 2;
+	kvm_regs_from(&regs, &mregs);
 	if (ioctl(vcpu, KVM_SET_REGS, &regs))
 		die("KVM_SET_REGS");
 }
@@ -320,7 +185,8 @@ int main(int argc, char **argv)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
 	struct kvm_userspace_memory_region region;
-	uint64_t mem_size, entry, first = 0;
+	uint64_t mem_size, first = 0;
+	struct boot_entry entry;
 	struct kvm_run *run;
 	int sys, vm, vcpu;
 	long run_size;
@@ -361,7 +227,7 @@ int main(int argc, char **argv)
 	};
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
 		die("KVM_SET_USER_MEMORY_REGION");
-	entry = load_linux(mem, mem_size, argv[1], argv[2], argv[3]);
+	load_linux(mem, mem_size, argv[1], argv[2], argv[3], &entry);
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
 		die("KVM_CREATE_VCPU");
@@ -372,7 +238,7 @@ int main(int argc, char **argv)
 	if (run == MAP_FAILED)
 		die("mmap vcpu");
 	set_cpuid(sys, vcpu);
-	setup_long_mode(vcpu, mem, entry);
+	setup_vcpu(vcpu, &entry);
 
 	for (;;) {
 		if (!first)

@@ -38,35 +38,6 @@ static void *bad_ptr(void)
 	return p + PAGE;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int irqchip_create(struct vm *vm)
-{
-	struct minivmm_create_irqchip ci = { 0 };
-
-	return ioctl(vm->fd, MINIVMM_CREATE_IRQCHIP, &ci);
-}
-
-static int irq_line(struct vm *vm, uint32_t gsi, uint32_t level)
-{
-	struct minivmm_irq_line l = { .gsi = gsi, .level = level };
-
-	return ioctl(vm->fd, MINIVMM_IRQ_LINE, &l);
-}
-
-static long msi(struct vm *vm, uint64_t address, uint32_t data)
-{
-	struct minivmm_msi m = { .address = address, .data = data };
-
-	return ioctl(vm->fd, MINIVMM_SIGNAL_MSI, &m);
-}
-
 static int mp_get(struct vcpu *v)
 {
 	struct minivmm_mp_state mp = { .pad = 0xdead };
@@ -92,7 +63,7 @@ static struct vm *irq_vm(const void *code, const void *code_end)
 
 	if (!vm)
 		return NULL;
-	if (irqchip_create(vm)) {
+	if (hv_create_irqchip(&vm->hv)) {
 		tap_diag("CREATE_IRQCHIP: %s", strerror(errno));
 		vm_free(vm);
 		return NULL;
@@ -164,15 +135,15 @@ static int test_irq_line(void)
 	struct vm *vm = vm_create();
 
 	CHECK(vm, "vm_create");
-	CHECK_ERRNO(irq_line(vm, 4, 1), ENXIO, "without irqchip");
-	CHECK_OK(irqchip_create(vm), "CREATE_IRQCHIP");
-	CHECK_OK(irq_line(vm, 4, 1), "gsi 4 high");
-	CHECK_OK(irq_line(vm, 4, 0), "gsi 4 low");
-	CHECK_OK(irq_line(vm, 23, 1), "gsi 23 high");
-	CHECK_OK(irq_line(vm, 23, 0), "gsi 23 low");
-	CHECK_ERRNO(irq_line(vm, 24, 1), EINVAL, "gsi 24");
-	CHECK_ERRNO(irq_line(vm, 0xffffffff, 0), EINVAL, "gsi ~0");
-	CHECK_ERRNO(irq_line(vm, 0, 2), EINVAL, "level 2");
+	CHECK_ERRNO(hv_irq_line(&vm->hv, 4, 1), ENXIO, "without irqchip");
+	CHECK_OK(hv_create_irqchip(&vm->hv), "CREATE_IRQCHIP");
+	CHECK_OK(hv_irq_line(&vm->hv, 4, 1), "gsi 4 high");
+	CHECK_OK(hv_irq_line(&vm->hv, 4, 0), "gsi 4 low");
+	CHECK_OK(hv_irq_line(&vm->hv, 23, 1), "gsi 23 high");
+	CHECK_OK(hv_irq_line(&vm->hv, 23, 0), "gsi 23 low");
+	CHECK_ERRNO(hv_irq_line(&vm->hv, 24, 1), EINVAL, "gsi 24");
+	CHECK_ERRNO(hv_irq_line(&vm->hv, 0xffffffff, 0), EINVAL, "gsi ~0");
+	CHECK_ERRNO(hv_irq_line(&vm->hv, 0, 2), EINVAL, "level 2");
 	CHECK_ERRNO(ioctl(vm->fd, MINIVMM_IRQ_LINE, bad_ptr()), EFAULT,
 		    "bad pointer");
 	CHECK_ERRNO(ioctl(vm->sys_fd, MINIVMM_IRQ_LINE, &l), ENOTTY,
@@ -187,9 +158,10 @@ static int test_signal_msi(void)
 	struct vcpu *v;
 
 	CHECK(vm, "vm_create");
-	CHECK_ERRNO(msi(vm, MINIVMM_APIC_DEFAULT_BASE, 0x30), ENXIO,
+	CHECK_ERRNO(hv_signal_msi(&vm->hv, MINIVMM_APIC_DEFAULT_BASE, 0x30),
+		    ENXIO,
 		    "without irqchip");
-	CHECK_OK(irqchip_create(vm), "CREATE_IRQCHIP");
+	CHECK_OK(hv_create_irqchip(&vm->hv), "CREATE_IRQCHIP");
 	m.flags = 1;
 	CHECK_ERRNO(ioctl(vm->fd, MINIVMM_SIGNAL_MSI, &m), EINVAL, "flags");
 	m.flags = 0;
@@ -197,19 +169,21 @@ static int test_signal_msi(void)
 	CHECK_ERRNO(ioctl(vm->fd, MINIVMM_SIGNAL_MSI, &m), EINVAL, "pad");
 	CHECK_ERRNO(ioctl(vm->fd, MINIVMM_SIGNAL_MSI, bad_ptr()), EFAULT,
 		    "bad pointer");
-	CHECK_ERRNO(msi(vm, 0, 0x30), EINVAL, "address 0");
-	CHECK_ERRNO(msi(vm, 0xfef00000, 0x30), EINVAL, "address 0xfef00000");
-	CHECK_ERRNO(msi(vm, 0x1fee00000ULL, 0x30), EINVAL,
+	CHECK_ERRNO(hv_signal_msi(&vm->hv, 0, 0x30), EINVAL, "address 0");
+	CHECK_ERRNO(hv_signal_msi(&vm->hv, 0xfef00000, 0x30), EINVAL,
+		    "address 0xfef00000");
+	CHECK_ERRNO(hv_signal_msi(&vm->hv, 0x1fee00000ULL, 0x30), EINVAL,
 		    "address above 4 GiB");
 	/* No vCPU yet: nobody to reach. */
-	CHECK_EQ(msi(vm, MINIVMM_APIC_DEFAULT_BASE, 0x430), 0,
+	CHECK_EQ(hv_signal_msi(&vm->hv, MINIVMM_APIC_DEFAULT_BASE, 0x430), 0,
 		 "NMI MSI to APIC 0 without vCPUs");
 	v = vcpu_create(vm, 0);
 	CHECK(v, "vcpu_create");
 	/* NMIs are taken even by a software-disabled APIC. */
-	CHECK_EQ(msi(vm, MINIVMM_APIC_DEFAULT_BASE, 0x430), 1,
+	CHECK_EQ(hv_signal_msi(&vm->hv, MINIVMM_APIC_DEFAULT_BASE, 0x430), 1,
 		 "NMI MSI to APIC 0");
-	CHECK_EQ(msi(vm, MINIVMM_APIC_DEFAULT_BASE | (5 << 12), 0x430), 0,
+	CHECK_EQ(hv_signal_msi(&vm->hv, MINIVMM_APIC_DEFAULT_BASE | (5 << 12),
+			       0x430), 0,
 		 "NMI MSI to APIC 5 (absent)");
 	return CASE_PASS;
 }
@@ -221,7 +195,7 @@ static int test_interrupt_enxio(void)
 	struct vcpu *v;
 
 	CHECK(vm, "vm_create");
-	CHECK_OK(irqchip_create(vm), "CREATE_IRQCHIP");
+	CHECK_OK(hv_create_irqchip(&vm->hv), "CREATE_IRQCHIP");
 	v = vcpu_create(vm, 0);
 	CHECK(v, "vcpu_create");
 	CHECK_ERRNO(ioctl(v->fd, MINIVMM_INTERRUPT, &irq), ENXIO,
@@ -243,7 +217,7 @@ static int test_mp_state(void)
 	CHECK_ERRNO(ioctl(p->fd, MINIVMM_SET_MP_STATE, &mp), ENXIO,
 		    "SET without irqchip");
 
-	CHECK_OK(irqchip_create(vm), "CREATE_IRQCHIP");
+	CHECK_OK(hv_create_irqchip(&vm->hv), "CREATE_IRQCHIP");
 	v0 = vcpu_create(vm, 0);
 	v1 = vcpu_create(vm, 1);
 	CHECK(v0 && v1, "vcpu_create");
@@ -273,7 +247,7 @@ static int test_sregs_apic_base(void)
 	struct vcpu *v0, *v1;
 
 	CHECK(vm, "vm_create");
-	CHECK_OK(irqchip_create(vm), "CREATE_IRQCHIP");
+	CHECK_OK(hv_create_irqchip(&vm->hv), "CREATE_IRQCHIP");
 	v0 = vcpu_create(vm, 0);
 	v1 = vcpu_create(vm, 1);
 	CHECK(v0 && v1, "vcpu_create");
@@ -489,7 +463,8 @@ static int test_msi_wakes(void)
 	for (i = 1; i <= n && !fail; i++) {
 		double dt;
 
-		CHECK_EQ(msi(vm, MINIVMM_APIC_DEFAULT_BASE, 0x50), 1, "MSI %u", i);
+		CHECK_EQ(hv_signal_msi(&vm->hv, MINIVMM_APIC_DEFAULT_BASE, 0x50),
+			 1, "MSI %u", i);
 		t0 = now_s();
 		while (*count < i) {
 			dt = now_s() - t0;
@@ -595,7 +570,7 @@ static int test_msrs_irqchip(void)
 	uint64_t val;
 
 	CHECK(vm, "vm_create");
-	CHECK_OK(irqchip_create(vm), "CREATE_IRQCHIP");
+	CHECK_OK(hv_create_irqchip(&vm->hv), "CREATE_IRQCHIP");
 	v = vcpu_create(vm, 0);
 	CHECK(v, "vcpu_create");
 	CHECK_EQ(vcpu_get_msr(v, 0x1b, &val), 1, "APIC_BASE");

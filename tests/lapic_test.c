@@ -462,19 +462,9 @@ GUEST_CODE(msi_guest, ".code64",
 	XAPIC_HANDLER(msi_irq48, 0x48));
 GUEST_LABEL(msi_irq48);
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int irqchip_create(struct vm *vm)
 {
-	struct minivmm_create_irqchip ic = { 0 };
-
-	if (ioctl(vm->fd, MINIVMM_CREATE_IRQCHIP, &ic)) {
+	if (hv_create_irqchip(&vm->hv)) {
 		tap_diag("MINIVMM_CREATE_IRQCHIP: %s", strerror(errno));
 		return -1;
 	}
@@ -498,18 +488,11 @@ static struct vm *irq_vm_create(const void *code, const void *code_end)
 
 static int mp_state_get(struct vcpu *v)
 {
-	struct minivmm_mp_state mp = { 0 };
+	uint32_t state;
 
-	if (ioctl(v->fd, MINIVMM_GET_MP_STATE, &mp))
+	if (hv_get_mp_state(&v->hv, &state))
 		return -1;
-	return mp.mp_state;
-}
-
-static int mp_state_set(struct vcpu *v, uint32_t state)
-{
-	struct minivmm_mp_state mp = { .mp_state = state };
-
-	return ioctl(v->fd, MINIVMM_SET_MP_STATE, &mp);
+	return (int)state;
 }
 
 /* vCPU @id in long mode at @rip with its own stack; runnable. */
@@ -526,7 +509,7 @@ static struct vcpu *irq_vcpu_create(struct vm *vm, uint32_t id, uint64_t rip)
 	regs.rsp = STACK_TOP - id * 0x1000;
 	if (vcpu_set_regs(v, &regs))
 		goto free;
-	if (id && mp_state_set(v, MINIVMM_MP_STATE_RUNNABLE)) {
+	if (id && hv_set_mp_state(&v->hv, MINIVMM_MP_STATE_RUNNABLE)) {
 		tap_diag("SET_MP_STATE RUNNABLE on vcpu %u: %s", id,
 			 strerror(errno));
 		goto free;
@@ -917,13 +900,6 @@ static int test_odd_access(void)
 	return CASE_PASS;
 }
 
-static int irq_line(struct vm *vm, uint32_t gsi, uint32_t level)
-{
-	struct minivmm_irq_line l = { .gsi = gsi, .level = level };
-
-	return ioctl(vm->fd, MINIVMM_IRQ_LINE, &l);
-}
-
 static int test_ioapic(void)
 {
 	struct vcpu *v;
@@ -941,29 +917,22 @@ static int test_ioapic(void)
 	CHECK_EQ(*DATA(4), 0x46, "pin 4 entry read back");
 
 	/* Edge pin 4: one pulse, one interrupt; masked pin 6: none. */
-	CHECK_OK(irq_line(vm, 4, 1), "IRQ_LINE 4 high");
-	CHECK_OK(irq_line(vm, 4, 0), "IRQ_LINE 4 low");
-	CHECK_OK(irq_line(vm, 6, 1), "IRQ_LINE 6 (masked) high");
+	CHECK_OK(hv_irq_line(&vm->hv, 4, 1), "IRQ_LINE 4 high");
+	CHECK_OK(hv_irq_line(&vm->hv, 4, 0), "IRQ_LINE 4 low");
+	CHECK_OK(hv_irq_line(&vm->hv, 6, 1), "IRQ_LINE 6 (masked) high");
 	CHECK(run_out(v, PORT_IRQ, &val), "no interrupt for pin 4");
 	CHECK_EQ(val, 0x46, "vector");
 	CHECK(run_idle(v), "pin 4 fired twice, or masked pin 6 fired");
 
 	/* Level pin 5: fires again after each EOI while the line is high. */
-	CHECK_OK(irq_line(vm, 5, 1), "IRQ_LINE 5 high");
+	CHECK_OK(hv_irq_line(&vm->hv, 5, 1), "IRQ_LINE 5 high");
 	CHECK(run_out(v, PORT_IRQ, &val), "no interrupt for pin 5");
 	CHECK_EQ(val, 0x47, "vector");
 	CHECK(run_out(v, PORT_IRQ, &val), "pin 5 did not fire again");
 	CHECK_EQ(val, 0x47, "vector");
-	CHECK_OK(irq_line(vm, 5, 0), "IRQ_LINE 5 low");
+	CHECK_OK(hv_irq_line(&vm->hv, 5, 0), "IRQ_LINE 5 low");
 	CHECK(run_idle(v), "pin 5 fired after its line dropped");
 	return CASE_PASS;
-}
-
-static int signal_msi(struct vm *vm, uint64_t address, uint32_t data)
-{
-	struct minivmm_msi msi = { .address = address, .data = data };
-
-	return ioctl(vm->fd, MINIVMM_SIGNAL_MSI, &msi);
 }
 
 static int test_msi(void)
@@ -978,10 +947,12 @@ static int test_msi(void)
 	CHECK(v, "vcpu 0");
 	vm_idt_set64(vm, 0x48, GUEST_ADDR(msi_guest, msi_irq48));
 	CHECK(run_out(v, PORT_READY, &val), "guest setup");
-	CHECK_EQ(signal_msi(vm, 0xfee00000, 0x48), 1, "MSI to APIC ID 0");
+	CHECK_EQ(hv_signal_msi(&vm->hv, 0xfee00000, 0x48), 1,
+		 "MSI to APIC ID 0");
 	CHECK(run_out(v, PORT_IRQ, &val), "no MSI interrupt");
 	CHECK_EQ(val, 0x48, "vector");
-	CHECK_EQ(signal_msi(vm, 0xfee07000, 0x48), 0, "MSI to absent ID 7");
+	CHECK_EQ(hv_signal_msi(&vm->hv, 0xfee07000, 0x48), 0,
+		 "MSI to absent ID 7");
 	CHECK(run_idle(v), "an MSI to ID 7 reached vCPU 0");
 	return CASE_PASS;
 }
@@ -997,8 +968,9 @@ static int test_bad_input(void)
 
 	vm = vm_std_create();
 	CHECK(vm, "VM");
-	CHECK_ERRNO(irq_line(vm, 0, 1), ENXIO, "IRQ_LINE without irqchip");
-	CHECK_ERRNO(signal_msi(vm, 0xfee00000, 0x40), ENXIO,
+	CHECK_ERRNO(hv_irq_line(&vm->hv, 0, 1), ENXIO,
+		    "IRQ_LINE without irqchip");
+	CHECK_ERRNO(hv_signal_msi(&vm->hv, 0xfee00000, 0x40), ENXIO,
 		    "SIGNAL_MSI without irqchip");
 	ic.flags = 1;
 	CHECK_ERRNO(ioctl(vm->fd, MINIVMM_CREATE_IRQCHIP, &ic), EINVAL,
@@ -1011,18 +983,18 @@ static int test_bad_input(void)
 	CHECK_OK(ioctl(vm->fd, MINIVMM_CREATE_IRQCHIP, &ic), "CREATE_IRQCHIP");
 	CHECK_ERRNO(ioctl(vm->fd, MINIVMM_CREATE_IRQCHIP, &ic), EEXIST,
 		    "CREATE_IRQCHIP twice");
-	CHECK_ERRNO(irq_line(vm, 24, 1), EINVAL,
+	CHECK_ERRNO(hv_irq_line(&vm->hv, 24, 1), EINVAL,
 		    "IRQ_LINE gsi 24");
-	CHECK_ERRNO(irq_line(vm, 0xffffffff, 1), EINVAL,
+	CHECK_ERRNO(hv_irq_line(&vm->hv, 0xffffffff, 1), EINVAL,
 		    "IRQ_LINE gsi 0xffffffff");
-	CHECK_ERRNO(irq_line(vm, 3, 2), EINVAL, "IRQ_LINE level 2");
-	CHECK_OK(irq_line(vm, 23, 1), "IRQ_LINE gsi 23");
-	CHECK_OK(irq_line(vm, 23, 0), "IRQ_LINE gsi 23 low");
-	CHECK_ERRNO(signal_msi(vm, 0xfed00000, 0x40), EINVAL,
+	CHECK_ERRNO(hv_irq_line(&vm->hv, 3, 2), EINVAL, "IRQ_LINE level 2");
+	CHECK_OK(hv_irq_line(&vm->hv, 23, 1), "IRQ_LINE gsi 23");
+	CHECK_OK(hv_irq_line(&vm->hv, 23, 0), "IRQ_LINE gsi 23 low");
+	CHECK_ERRNO(hv_signal_msi(&vm->hv, 0xfed00000, 0x40), EINVAL,
 		    "MSI address 0xfed00000");
-	CHECK_ERRNO(signal_msi(vm, 0xfef00000, 0x40), EINVAL,
+	CHECK_ERRNO(hv_signal_msi(&vm->hv, 0xfef00000, 0x40), EINVAL,
 		    "MSI address 0xfef00000");
-	CHECK_ERRNO(signal_msi(vm, 0x1fee00000ULL, 0x40), EINVAL,
+	CHECK_ERRNO(hv_signal_msi(&vm->hv, 0x1fee00000ULL, 0x40), EINVAL,
 		    "MSI address above 4 GiB");
 	msi.flags = 1;
 	CHECK_ERRNO(ioctl(vm->fd, MINIVMM_SIGNAL_MSI, &msi), EINVAL,
@@ -1055,7 +1027,8 @@ static int test_bad_input(void)
 		    "CREATE_IRQCHIP after a vCPU");
 	CHECK_ERRNO(ioctl(v->fd, MINIVMM_GET_MP_STATE, &mp), ENXIO,
 		    "GET_MP_STATE without irqchip");
-	CHECK_ERRNO(irq_line(vm, 0, 1), ENXIO, "IRQ_LINE after refusal");
+	CHECK_ERRNO(hv_irq_line(&vm->hv, 0, 1), ENXIO,
+		    "IRQ_LINE after refusal");
 	vcpu_free(v);
 	vm_free(vm);
 	return CASE_PASS;

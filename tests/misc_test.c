@@ -497,14 +497,6 @@ static void *kicker_fn(void *arg)
 	return NULL;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int test_signal(void)
 {
 	struct vcpu *v = GUEST_CREATE(MODE_LONG, spin_guest);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "err.h"
 
 #define PAGE_SIZE	4096ULL
 #define MIB(x)		((x) >> 20)
@@ -112,9 +113,9 @@ static int read_all(int fd, uint8_t *dst, uint64_t size)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return -1;
 		if (!n)
-			return -EIO;	/* the file shrank */
+			return err_set(EIO);	/* the file shrank */
 		done += (uint64_t)n;
 	}
 	return 0;
@@ -146,7 +147,7 @@ int boot_load_initrd(const struct guest_ram *ram, const char *path,
 {
 	uint64_t sz, start;
 	uint8_t *dst;
-	int fd, ret;
+	int fd, ret, err;
 
 	fd = open_regular(path, "initrd", &sz, msg, len);
 	if (fd < 0)
@@ -165,11 +166,12 @@ int boot_load_initrd(const struct guest_ram *ram, const char *path,
 	}
 	start = (limit - sz) & ~(PAGE_SIZE - 1);
 	dst = guest_ram_ptr(ram, start, sz);
-	ret = dst ? read_all(fd, dst, sz) : -EFAULT;
+	ret = dst ? read_all(fd, dst, sz) : err_set(EFAULT);
+	err = errno;
 	close(fd);
 	if (ret)
 		return boot_error(msg, len, "cannot read initrd %s: %s", path,
-				  strerror(-ret));
+				  strerror(err));
 	*gpa = start;
 	*size = sz;
 	return 0;
@@ -230,6 +232,17 @@ int boot_linux_params(const struct guest_ram *ram,
 	return 0;
 }
 
+void boot_entry_state(const struct boot_entry *e,
+		      struct minivmm_sregs *sregs, struct minivmm_regs *regs)
+{
+	x86_setup_sregs(e->mode, e->rip, sregs);
+	x86_setup_regs(e->mode, e->rip, 0, 1, regs);
+	regs->rdi = 0;
+	regs->rsi = e->rsi;
+	regs->rax = e->eax;
+	regs->rbx = e->ebx;
+}
+
 void boot_set_rsdp(const struct guest_ram *ram, const struct boot_entry *e,
 		   uint64_t rsdp)
 {
@@ -265,7 +278,7 @@ int kernel_load(const struct guest_ram *ram, const struct kernel_args *a,
 	struct kernel_file f = { .path = a->kernel };
 	uint64_t size;
 	uint8_t *buf;
-	int fd, ret;
+	int fd, ret, err;
 
 	memset(e, 0, sizeof(*e));
 	fd = open_regular(a->kernel, "kernel", &size, msg, len);
@@ -284,11 +297,12 @@ int kernel_load(const struct guest_ram *ram, const struct kernel_args *a,
 				  a->kernel);
 	}
 	ret = read_all(fd, buf, size);
+	err = errno;
 	close(fd);
 	if (ret) {
 		free(buf);
 		return boot_error(msg, len, "cannot read kernel %s: %s",
-				  a->kernel, strerror(-ret));
+				  a->kernel, strerror(err));
 	}
 	f.data = buf;
 	f.size = size;

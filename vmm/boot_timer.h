@@ -17,7 +17,7 @@
 
 #define BOOT_TIMER_PORT	0x440
 
-/* Registers the port; 0 or a negative errno. */
+/* Registers the port; 0, or -1 with errno set. */
 int boot_timer_init(void);
 /* Cheap and idempotent: only the first call of all threads counts. */
 void boot_timer_guest_start(void);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "evloop.h"
 #include "log.h"
 
@@ -38,12 +39,13 @@ static struct {
 int evloop_init(void)
 {
 	struct epoll_event e = { .events = EPOLLIN };
+	int err;
 
 	if (ev.epfd >= 0)
 		return 0;
 	ev.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ev.epfd < 0)
-		return -errno;
+		return -1;
 	ev.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ev.stop_fd < 0)
 		goto close_epoll;
@@ -53,12 +55,15 @@ int evloop_init(void)
 		goto close_stop;
 	return 0;
 close_stop:
+	err = errno;
 	close(ev.stop_fd);
 	ev.stop_fd = -1;
+	errno = err;
 close_epoll:
+	err = errno;
 	close(ev.epfd);
 	ev.epfd = -1;
-	return -errno;
+	return err_set(err);
 }
 
 int evloop_add(int fd, uint32_t events, evloop_fn fn, void *opaque)
@@ -67,14 +72,14 @@ int evloop_add(int fd, uint32_t events, evloop_fn fn, void *opaque)
 	struct evloop_entry *entry;
 
 	if (ev.epfd < 0 || ev.started)
-		return -EINVAL;
+		return err_set(EINVAL);
 	if (ev.nr == EVLOOP_MAX_FDS)
-		return -ENOSPC;
+		return err_set(ENOSPC);
 	entry = &ev.entries[ev.nr];
 	*entry = (struct evloop_entry){ .fd = fd, .fn = fn, .opaque = opaque };
 	e.data.ptr = entry;
 	if (epoll_ctl(ev.epfd, EPOLL_CTL_ADD, fd, &e))
-		return -errno;
+		return -1;
 	ev.nr++;
 	return 0;
 }
@@ -110,14 +115,14 @@ int evloop_start(void)
 	int ret;
 
 	if (ev.epfd < 0 || ev.started)
-		return -EINVAL;
+		return err_set(EINVAL);
 	/* Signals are for the main thread and the vCPU threads. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = pthread_create(&ev.thread, NULL, evloop_thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret)
-		return -ret;
+		return err_set(ret);
 	ev.started = true;
 	return 0;
 }

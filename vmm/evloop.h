@@ -18,8 +18,9 @@
 /* Called with the epoll events (EPOLLIN, ...) that fired for the fd. */
 typedef void (*evloop_fn)(void *opaque, uint32_t events);
 
+/* Each: 0, or -1 with errno set. */
 int evloop_init(void);
-/* Watches @fd for @events (EPOLLIN, EPOLLET, ...).  0 or -errno. */
+/* Watches @fd for @events (EPOLLIN, EPOLLET, ...). */
 int evloop_add(int fd, uint32_t events, evloop_fn fn, void *opaque);
 int evloop_start(void);
 /* False when the thread is stuck in a handler: keep its devices alive. */

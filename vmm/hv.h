@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The only door to /dev/minivmm.  No other file calls ioctl() or
- * maps a vCPU; every function returns 0 (or a value) on success and -1
- * with errno set on failure.
+ * The kernel-call layer around /dev/minivmm, in libminivmm.a for the VMM,
+ * the in-bed tests and the benchmark.  vm.c wraps the ioctls and maps the
+ * vCPUs; exit_stats.c times MINIVMM_RUN itself when statistics are on.
+ * Every function returns 0 (or a value) on success and -1 with errno set
+ * on failure.
  */
 #ifndef VMM_HV_H
 #define VMM_HV_H
@@ -74,6 +76,9 @@ int hv_set_msrs(struct hv_vcpu *vcpu, const struct minivmm_msr_entry *e,
 		uint32_t n);
 int hv_get_mp_state(struct hv_vcpu *vcpu, uint32_t *state);
 int hv_set_mp_state(struct hv_vcpu *vcpu, uint32_t state);
+/* Reads @n MSRs (indexes in @e); returns the number read. */
+int hv_get_msrs(struct hv_vcpu *vcpu, struct minivmm_msr_entry *e,
+		uint32_t n);
 /*
  * Exit statistics (for --debug): from then on hv_vcpu_run() counts the
  * exits by reason, port and MMIO page, and the time spent inside RUN and

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "err.h"
 #include "ioport.h"
 #include "log.h"
 
@@ -42,15 +43,15 @@ int ioport_register(uint16_t base, uint16_t len, ioport_fn fn, void *opaque,
 	uint32_t end = (uint32_t)base + len;
 
 	if (!len || end > 0x10000)
-		return -EINVAL;
+		return err_set(EINVAL);
 	for (i = 0; i < ioport_count; i++) {
 		struct ioport_range *r = &ioport_table[i];
 
 		if (base < r->base + r->len && end > r->base)
-			return -EBUSY;
+			return err_set(EBUSY);
 	}
 	if (ioport_count == IOPORT_MAX)
-		return -ENOSPC;
+		return err_set(ENOSPC);
 	ioport_table[ioport_count++] = (struct ioport_range) {
 		.base = base, .len = len, .fn = fn, .opaque = opaque,
 		.name = name,

@@ -107,9 +107,10 @@ static int usage_error(const char *fmt, const char *arg, const char *why)
 	return VMM_EXIT_USAGE;
 }
 
-static const char *parse_error_text(int ret)
+/* Why parse_u64() or parse_size() failed, from errno. */
+static const char *parse_error_text(void)
 {
-	return ret == -ERANGE ? "value too large" : "bad number";
+	return errno == ERANGE ? "value too large" : "bad number";
 }
 
 /* "FILE@ADDR": the last '@' separates, so FILE may contain one. */
@@ -126,7 +127,7 @@ static int parse_flat(char *arg, struct vmm_config *cfg)
 	if (ret) {
 		*at = '@';
 		return usage_error("--flat '%s'", arg,
-				   ret == -ERANGE ? "address too large" :
+				   errno == ERANGE ? "address too large" :
 				   "bad address after '@'");
 	}
 	cfg->flat_path = arg;
@@ -158,7 +159,7 @@ static int parse_args(int argc, char **argv, struct vmm_config *cfg)
 			ret = parse_size(optarg, &v);
 			if (ret)
 				return usage_error("--mem '%s'", optarg,
-						   ret == -ERANGE ? "too large" :
+						   errno == ERANGE ? "too large" :
 						   "bad size (use e.g. 128M, 1G, 65536)");
 			if (v < MIN_MEM)
 				return usage_error("--mem '%s'", optarg,
@@ -172,7 +173,7 @@ static int parse_args(int argc, char **argv, struct vmm_config *cfg)
 			ret = parse_u64(optarg, &v);
 			if (ret)
 				return usage_error("--cpus '%s'", optarg,
-						   parse_error_text(ret));
+						   parse_error_text());
 			if (!v || v > X86_MAX_CPUS)
 				return usage_error("--cpus '%s'", optarg,
 						   "must be 1..64");

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "err.h"
 #include "log.h"
 #include "mmio.h"
 
@@ -26,15 +27,15 @@ int mmio_register(uint64_t base, uint64_t len, mmio_fn fn, void *opaque,
 	unsigned int i;
 
 	if (!len || base + len < base)
-		return -EINVAL;
+		return err_set(EINVAL);
 	for (i = 0; i < mmio_count; i++) {
 		struct mmio_range *r = &mmio_table[i];
 
 		if (base < r->base + r->len && base + len > r->base)
-			return -EBUSY;
+			return err_set(EBUSY);
 	}
 	if (mmio_count == MMIO_MAX)
-		return -ENOSPC;
+		return err_set(ENOSPC);
 	mmio_table[mmio_count++] = (struct mmio_range) {
 		.base = base, .len = len, .fn = fn, .opaque = opaque,
 		.name = name,

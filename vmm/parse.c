@@ -6,19 +6,20 @@
 #include <string.h>
 #include <strings.h>
 
+#include "err.h"
 #include "parse.h"
 
 /* strtoull accepts leading blanks and a sign: we do not. */
 static int parse_prefix(const char *s, uint64_t *out, char **end)
 {
 	if (!s || !isdigit((unsigned char)s[0]))
-		return -EINVAL;
+		return err_set(EINVAL);
 	errno = 0;
 	*out = strtoull(s, end, 0);
 	if (errno == ERANGE)
-		return -ERANGE;
+		return -1;
 	if (*end == s)
-		return -EINVAL;
+		return err_set(EINVAL);
 	return 0;
 }
 
@@ -29,7 +30,7 @@ int parse_u64(const char *s, uint64_t *out)
 
 	if (ret)
 		return ret;
-	return *end ? -EINVAL : 0;
+	return *end ? err_set(EINVAL) : 0;
 }
 
 int parse_size(const char *s, uint64_t *out)
@@ -46,16 +47,16 @@ int parse_size(const char *s, uint64_t *out)
 	if (*end) {
 		u = strchr(units, toupper((unsigned char)*end));
 		if (!u)
-			return -EINVAL;
+			return err_set(EINVAL);
 		shift = 10 * (unsigned int)(u - units + 1);
 		end++;
 		if (!strcmp(end, "iB") || !strcasecmp(end, "B"))
 			end += strlen(end);
 		if (*end)
-			return -EINVAL;
+			return err_set(EINVAL);
 	}
 	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
+		return err_set(ERANGE);
 	*out = v << shift;
 	return 0;
 }

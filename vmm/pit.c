@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "ioport.h"
 #include "log.h"
 #include "pit.h"
@@ -382,14 +383,14 @@ int pit_init(struct vmm *vmm)
 					    TFD_CLOEXEC | TFD_NONBLOCK);
 	pit_state.stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (pit_state.timer_fd < 0 || pit_state.stop_fd < 0) {
-		ret = -errno;
+		ret = errno;
 		pit_exit();
-		return ret;
+		return err_set(ret);
 	}
 	ret = pthread_create(&pit_state.thread, NULL, pit_thread, NULL);
 	if (ret) {
 		pit_exit();
-		return -ret;
+		return err_set(ret);
 	}
 	pit_state.thread_running = true;
 	return 0;

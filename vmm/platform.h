@@ -12,8 +12,8 @@ struct vmm;
 
 /*
  * Registers every platform device (COM1 on stdout/stdin included: if
- * serial_init() already ran, its output fd is kept).  Returns 0 or a
- * negative errno; call before the vCPUs start.
+ * serial_init() already ran, its output fd is kept).  Returns 0, or -1
+ * with errno set; call before the vCPUs start.
  */
 int platform_init(struct vmm *vmm);
 /* Stops the device threads (PIT timer, serial); idempotent. */

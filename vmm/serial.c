@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "ioport.h"
 #include "log.h"
 #include "platform.h"
@@ -234,7 +235,7 @@ int serial_init(int out_fd)
 		return ret;
 	ret = pthread_create(&com1.writer, NULL, serial_writer, NULL);
 	if (ret)
-		return -ret;
+		return err_set(ret);
 	com1.writer_running = true;
 	com1.initialized = true;
 	atexit(serial_atexit);
@@ -344,7 +345,7 @@ int serial_attach(struct vmm *vmm, int in_fd)
 	com1.escape_on = isatty(in_fd);
 	com1.stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (com1.stop_fd < 0)
-		return -errno;
+		return -1;
 	pthread_mutex_lock(&com1.lock);
 	com1.reader_running = true;
 	pthread_mutex_unlock(&com1.lock);
@@ -353,7 +354,7 @@ int serial_attach(struct vmm *vmm, int in_fd)
 		pthread_mutex_lock(&com1.lock);
 		com1.reader_running = false;
 		pthread_mutex_unlock(&com1.lock);
-		return -ret;
+		return err_set(ret);
 	}
 	return 0;
 }

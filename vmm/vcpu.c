@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "boot_timer.h"
+#include "err.h"
 #include "guest_mem.h"
 #include "ioport.h"
 #include "log.h"
@@ -302,7 +303,7 @@ int vcpu_start(struct vcpu *cpu)
 	int ret = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
 
 	if (ret)
-		return ret;
+		return err_set(ret);
 	atomic_store(&cpu->started, true);
 	return 0;
 }

@@ -36,7 +36,11 @@
 
 #define VIRTIO_BIT(f)			(1ULL << (f))
 
-/* The virtio-mmio windows and their interrupts (COMMON.md memory map). */
+/*
+ * The virtio-mmio windows, 4 KiB each from VIRTIO_MMIO_BASE in the 32-bit
+ * hole (guest_mem.h), and their interrupts, one GSI each from
+ * VIRTIO_MMIO_GSI_BASE on.
+ */
 #define VIRTIO_MMIO_BASE		((uint64_t)0xD0000000)
 #define VIRTIO_MMIO_SIZE		0x1000U
 #define VIRTIO_MMIO_GSI_BASE		5U
@@ -129,8 +133,6 @@ int virtio_parse_opt(struct virtio_config *vc, const char *opt,
 int virtio_devices_init(struct vmm *vmm, const struct virtio_config *vc);
 /* Stops the event loop and closes the backends (after the vCPUs ended). */
 void virtio_devices_exit(void);
-/* True when --console virtio owns stdin/stdout (the UART must not read). */
-bool virtio_console_active(void);
 /* The virtio_mmio.device= arguments for kernels without ACPI (or "" ). */
 const char *virtio_cmdline_devices(void);
 /*

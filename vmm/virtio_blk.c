@@ -372,7 +372,6 @@ struct virtio_dev *virtio_blk_create(const struct virtio_blk_params *p,
 			      &blk_ops, mem, gsi, irq, irq_opaque);
 	if (ret) {
 		free(b);
-		errno = -ret;
 		return NULL;
 	}
 	b->dev.priv = b;

@@ -223,7 +223,6 @@ struct virtio_dev *virtio_console_create(int in_fd, int out_fd,
 			      &cons_ops, mem, gsi, irq, irq_opaque);
 	if (ret) {
 		free(c);
-		errno = -ret;
 		return NULL;
 	}
 	c->dev.priv = c;

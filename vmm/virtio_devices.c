@@ -34,7 +34,6 @@ static struct {
 	struct virtio_dev *devs[VIRTIO_MAX_DEVICES];
 	unsigned int nr;
 	struct vmm *vmm;
-	bool console;
 	char cmdline[VIRTIO_CMDLINE_MAX];
 } vd;
 
@@ -261,7 +260,7 @@ static int vd_add(struct virtio_dev *dev, int backend_fd)
 				    dev->name);
 	if (ret) {
 		pr_err("virtio %s: cannot register the device: %s", dev->name,
-		       strerror(-ret));
+		       strerror(errno));
 		return -1;
 	}
 	acpi_add_virtio_mmio(base, VIRTIO_MMIO_SIZE, dev->gsi);
@@ -378,7 +377,7 @@ int virtio_devices_init(struct vmm *vmm, const struct virtio_config *vc)
 	ret = evloop_init();
 	if (ret) {
 		pr_err("virtio: cannot create the event loop: %s",
-		       strerror(-ret));
+		       strerror(errno));
 		return -1;
 	}
 	if (vd_init_disks(vmm, vc))
@@ -391,7 +390,6 @@ int virtio_devices_init(struct vmm *vmm, const struct virtio_config *vc)
 					    vd_gsi(vd.nr), vd_irq, vmm);
 		if (!dev || vd_add(dev, virtio_console_in_fd(dev)))
 			goto fail_dev;
-		vd.console = true;
 	}
 	if (vc->rng) {
 		dev = virtio_rng_create(&vd.mem, vd_gsi(vd.nr), vd_irq, vmm);
@@ -401,7 +399,7 @@ int virtio_devices_init(struct vmm *vmm, const struct virtio_config *vc)
 	ret = evloop_start();
 	if (ret) {
 		pr_err("virtio: cannot start the event loop: %s",
-		       strerror(-ret));
+		       strerror(errno));
 		goto fail;
 	}
 	pr_debug("virtio: for a kernel without ACPI: %s", vd.cmdline);
@@ -424,13 +422,7 @@ void virtio_devices_exit(void)
 	for (i = 0; i < vd.nr; i++)
 		virtio_dev_free(vd.devs[i]);
 	vd.nr = 0;
-	vd.console = false;
 	vd.cmdline[0] = '\0';
-}
-
-bool virtio_console_active(void)
-{
-	return vd.console;
 }
 
 const char *virtio_cmdline_devices(void)

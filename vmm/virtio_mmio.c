@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "log.h"
 #include "virtio_devs.h"
 #include "virtio_mmio.h"
@@ -18,11 +19,11 @@ int virtio_dev_init(struct virtio_dev *dev, const char *name,
 	int ret;
 
 	if (nr_queues > VIRTIO_MAX_QUEUES)
-		return -EINVAL;
+		return err_set(EINVAL);
 	memset(dev, 0, sizeof(*dev));
 	ret = pthread_mutex_init(&dev->lock, NULL);
 	if (ret)
-		return -ret;
+		return err_set(ret);
 	dev->name = name;
 	dev->device_id = device_id;
 	/*

@@ -106,7 +106,7 @@ struct virtio_dev {
 
 /*
  * Fills in the transport part of @dev; the caller then sets config,
- * config_len, priv and its kick.  0 or -errno.
+ * config_len, priv and its kick.  0, or -1 with errno set.
  */
 int virtio_dev_init(struct virtio_dev *dev, const char *name,
 		    uint32_t device_id, uint64_t features,

@@ -197,7 +197,6 @@ struct virtio_dev *virtio_net_create(int fd, const uint8_t mac[6],
 			      &net_ops, mem, gsi, irq, irq_opaque);
 	if (ret) {
 		free(n);
-		errno = -ret;
 		return NULL;
 	}
 	n->dev.priv = n;

@@ -81,7 +81,6 @@ struct virtio_dev *virtio_rng_create(const struct gmem *mem, uint32_t gsi,
 			      mem, gsi, irq, irq_opaque);
 	if (ret) {
 		free(r);
-		errno = -ret;
 		return NULL;
 	}
 	r->dev.priv = r;

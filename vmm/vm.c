@@ -234,8 +234,13 @@ int hv_set_cpuid(struct hv_vcpu *vcpu, const struct minivmm_cpuid_entry *e,
 	return ret;
 }
 
-int hv_set_msrs(struct hv_vcpu *vcpu, const struct minivmm_msr_entry *e,
-		uint32_t n)
+/*
+ * GET_MSRS or SET_MSRS (@req) on a copy of @e; what the kernel read goes
+ * back to @out unless it is NULL.  Returns the count done.
+ */
+static int hv_msrs(struct hv_vcpu *vcpu, unsigned long req,
+		   const struct minivmm_msr_entry *e,
+		   struct minivmm_msr_entry *out, uint32_t n)
 {
 	size_t bytes = sizeof(struct minivmm_msrs) + n * sizeof(*e);
 	struct minivmm_msrs *m = calloc(1, bytes);
@@ -245,9 +250,23 @@ int hv_set_msrs(struct hv_vcpu *vcpu, const struct minivmm_msr_entry *e,
 		return -1;
 	m->nmsrs = n;
 	memcpy(m->entries, e, n * sizeof(*e));
-	ret = ioctl(vcpu->fd, MINIVMM_SET_MSRS, m);
+	ret = ioctl(vcpu->fd, req, m);
+	if (ret > 0 && out)
+		memcpy(out, m->entries, (size_t)ret * sizeof(*e));
 	free(m);
 	return ret;
+}
+
+int hv_set_msrs(struct hv_vcpu *vcpu, const struct minivmm_msr_entry *e,
+		uint32_t n)
+{
+	return hv_msrs(vcpu, MINIVMM_SET_MSRS, e, NULL, n);
+}
+
+int hv_get_msrs(struct hv_vcpu *vcpu, struct minivmm_msr_entry *e,
+		uint32_t n)
+{
+	return hv_msrs(vcpu, MINIVMM_GET_MSRS, e, e, n);
 }
 
 int hv_get_mp_state(struct hv_vcpu *vcpu, uint32_t *state)

@@ -122,19 +122,16 @@ static int vmm_setup_regs(struct vmm *vmm, struct vcpu *cpu)
 		       strerror(errno));
 		return -1;
 	}
-	x86_setup_sregs(mode, entry, &sregs);
+	if (kernel) {
+		boot_entry_state(&vmm->boot, &sregs, &regs);
+	} else {
+		x86_setup_sregs(mode, entry, &sregs);
+		x86_setup_regs(mode, entry, id, vmm->cfg.nr_cpus, &regs);
+	}
 	if (hv_set_sregs(&cpu->hv, &sregs)) {
 		pr_err("vCPU %u: MINIVMM_SET_SREGS (%s mode) failed: %s", id,
 		       x86_mode_name(mode), strerror(errno));
 		return -1;
-	}
-	x86_setup_regs(mode, entry, id, vmm->cfg.nr_cpus, &regs);
-	if (kernel) {
-		/* Linux: rsi = boot_params; multiboot: eax, ebx. */
-		regs.rdi = 0;
-		regs.rsi = vmm->boot.rsi;
-		regs.rax = vmm->boot.eax;
-		regs.rbx = vmm->boot.ebx;
 	}
 	if (hv_set_regs(&cpu->hv, &regs)) {
 		pr_err("vCPU %u: MINIVMM_SET_REGS failed: %s", id,
@@ -290,7 +287,7 @@ static int vmm_setup_platform(struct vmm *vmm)
 	ret = platform_init(vmm);
 	if (ret) {
 		pr_err("cannot set up the platform devices: %s",
-		       strerror(ret < 0 ? -ret : ret));
+		       strerror(errno));
 		return -1;
 	}
 	if (virtio_devices_init(vmm, &vmm->cfg.virtio))
@@ -436,7 +433,7 @@ static int vmm_setup(struct vmm *vmm)
 	if (!ret)
 		ret = boot_timer_init();
 	if (ret) {
-		pr_err("cannot register devices: %s", strerror(-ret));
+		pr_err("cannot register devices: %s", strerror(errno));
 		return -1;
 	}
 	/* The irqchip must exist before the first vCPU. */
@@ -604,7 +601,7 @@ int vmm_run(const struct vmm_config *cfg)
 		ret = vcpu_start(&vmm->cpus[i]);
 		if (ret) {
 			pr_err("cannot start the thread of vCPU %u: %s", i,
-			       strerror(ret));
+			       strerror(errno));
 			vmm_finish(vmm, VMM_EXIT_ERROR);
 			break;
 		}

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Page tables, GDT and initial registers (x86_setup.h). */
+#include <stdbool.h>
 #include <string.h>
 
-#include "x86_setup.h"
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
-/* Descriptors in the GDT, matching the segment caches set below. */
-#define GDT_CODE64	0x00af9b000000ffffULL	/* L=1, P, DPL0, exec/read, acc */
-#define GDT_CODE32	0x00cf9b000000ffffULL	/* D=1, G=1, 4 GiB */
-#define GDT_DATA	0x00cf93000000ffffULL	/* D=1, G=1, rw, accessed */
-#define TSS_LIMIT	0x67			/* 104 bytes */
-#define TSS_TYPE_BUSY	0xb
+#include "x86_setup.h"
 
 static const char *const x86_mode_names[] = {
 	[X86_MODE_REAL] = "real",
@@ -71,49 +69,55 @@ static void put64(uint8_t *mem, uint64_t gpa, uint64_t val)
 }
 
 /* A 16-byte 64-bit TSS descriptor (also valid as 8 bytes in 32-bit). */
-static void x86_write_tss_desc(uint8_t *mem, uint64_t gpa, uint64_t base)
+void x86_write_tss_desc(uint8_t *mem, uint64_t gpa, uint64_t base)
 {
-	uint64_t lo = TSS_LIMIT;
+	uint64_t lo = X86_TSS_LIMIT;
 
 	lo |= (base & 0xffffffULL) << 16;
-	lo |= (uint64_t)TSS_TYPE_BUSY << 40;
+	lo |= (uint64_t)X86_SEG_TSS_BUSY << 40;
 	lo |= 1ULL << 47;			/* present */
 	lo |= ((base >> 24) & 0xff) << 56;
 	put64(mem, gpa, lo);
 	put64(mem, gpa + 8, base >> 32);
 }
 
-void x86_write_tables(enum x86_mode mode, uint8_t *mem, uint64_t mem_size)
+void x86_write_identity_map(uint8_t *mem, uint64_t pml4, uint64_t pdpt,
+			    uint64_t pd, uint64_t flags)
 {
+	uint64_t table = X86_PTE_P | X86_PTE_RW | flags;
 	uint64_t i;
 
+	put64(mem, pml4, pdpt | table);
+	for (i = 0; i < X86_PD_COUNT; i++)
+		put64(mem, pdpt + i * 8, (pd + i * 0x1000) | table);
+	for (i = 0; i < X86_PD_COUNT * 512; i++)
+		put64(mem, pd + i * 8,
+		      (i << 21) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS);
+}
+
+void x86_write_tables(enum x86_mode mode, uint8_t *mem, uint64_t mem_size)
+{
 	(void)mem_size;
 	if (mode == X86_MODE_REAL)
 		return;
 	memset(mem + X86_GDT_ADDR, 0, X86_STACK_BASE - X86_GDT_ADDR);
 	if (mode == X86_MODE_BOOT64) {
-		put64(mem, X86_GDT_ADDR + 0x08, GDT_CODE32);
-		put64(mem, X86_GDT_ADDR + X86_SEL_BOOT_CS, GDT_CODE64);
+		put64(mem, X86_GDT_ADDR + 0x08, X86_DESC_CODE32);
+		put64(mem, X86_GDT_ADDR + X86_SEL_BOOT_CS, X86_DESC_CODE64);
 	} else {
-		put64(mem, X86_GDT_ADDR + X86_SEL_CODE64, GDT_CODE64);
-		put64(mem, X86_GDT_ADDR + X86_SEL_CODE32, GDT_CODE32);
+		put64(mem, X86_GDT_ADDR + X86_SEL_CODE64, X86_DESC_CODE64);
+		put64(mem, X86_GDT_ADDR + X86_SEL_CODE32, X86_DESC_CODE32);
 	}
-	put64(mem, X86_GDT_ADDR + X86_SEL_DATA, GDT_DATA);
+	put64(mem, X86_GDT_ADDR + X86_SEL_DATA, X86_DESC_DATA);
 	x86_write_tss_desc(mem, X86_GDT_ADDR + X86_SEL_TSS, X86_TSS_ADDR);
 	if (mode != X86_MODE_LONG && mode != X86_MODE_BOOT64)
 		return;
-	/* One PML4 entry, four PDPT entries, 2048 2 MiB pages: 0-4 GiB. */
-	put64(mem, X86_PML4_ADDR, X86_PDPT_ADDR | X86_PTE_P | X86_PTE_RW);
-	for (i = 0; i < X86_PD_COUNT; i++)
-		put64(mem, X86_PDPT_ADDR + i * 8,
-		      (X86_PD_ADDR + i * 0x1000) | X86_PTE_P | X86_PTE_RW);
-	for (i = 0; i < X86_PD_COUNT * 512; i++)
-		put64(mem, X86_PD_ADDR + i * 8,
-		      (i << 21) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS);
+	x86_write_identity_map(mem, X86_PML4_ADDR, X86_PDPT_ADDR, X86_PD_ADDR,
+			       0);
 }
 
-static void seg_set(struct minivmm_segment *s, uint16_t sel, uint64_t base,
-		    uint32_t limit, uint8_t type, int code_mode)
+void x86_segment(struct minivmm_segment *s, uint16_t sel, uint64_t base,
+		 uint32_t limit, uint8_t type, int bits)
 {
 	memset(s, 0, sizeof(*s));
 	s->selector = sel;
@@ -122,12 +126,37 @@ static void seg_set(struct minivmm_segment *s, uint16_t sel, uint64_t base,
 	s->type = type;
 	s->present = 1;
 	s->s = 1;
-	if (code_mode == 64) {
+	if (bits == 64) {
 		s->l = 1;
 		s->g = 1;
-	} else if (code_mode == 32) {
+	} else if (bits == 32) {
 		s->db = 1;
 		s->g = 1;
+	}
+}
+
+void x86_set_flat_mode(struct minivmm_sregs *sregs, enum x86_mode mode,
+		       uint16_t cs, uint16_t ds, uint64_t cr3)
+{
+	struct minivmm_segment *data[] = {
+		&sregs->ds, &sregs->es, &sregs->fs, &sregs->gs, &sregs->ss,
+	};
+	bool long_mode = mode == X86_MODE_LONG || mode == X86_MODE_BOOT64;
+	size_t i;
+
+	x86_segment(&sregs->cs, cs, 0, 0xffffffff, X86_SEG_CODE,
+		    long_mode ? 64 : 32);
+	for (i = 0; i < ARRAY_SIZE(data); i++)
+		x86_segment(data[i], ds, 0, 0xffffffff, X86_SEG_DATA, 32);
+	sregs->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+	sregs->cr3 = 0;
+	sregs->cr4 = 0;
+	sregs->efer = 0;
+	if (long_mode) {
+		sregs->cr0 |= X86_CR0_PG;
+		sregs->cr3 = cr3;
+		sregs->cr4 = X86_CR4_PAE;
+		sregs->efer = X86_EFER_LME | X86_EFER_LMA;
 	}
 }
 
@@ -135,7 +164,7 @@ void x86_setup_sregs(enum x86_mode mode, uint64_t entry,
 		     struct minivmm_sregs *sregs)
 {
 	struct minivmm_segment *data[] = {
-		&sregs->ds, &sregs->es, &sregs->fs, &sregs->gs, &sregs->ss,
+		&sregs->ds, &sregs->es, &sregs->fs, &sregs->gs,
 	};
 	uint64_t apic_base = sregs->apic_base;
 	uint16_t rsel;
@@ -145,21 +174,22 @@ void x86_setup_sregs(enum x86_mode mode, uint64_t entry,
 	sregs->apic_base = apic_base;
 
 	/* LDT unused; TR a busy TSS (VT-x checks TR even in real mode). */
-	sregs->ldt.type = 2;
+	sregs->ldt.type = X86_SEG_LDT;
 	sregs->ldt.present = 1;
 	sregs->ldt.limit = 0xffff;
-	sregs->tr.type = TSS_TYPE_BUSY;
+	sregs->tr.type = X86_SEG_TSS_BUSY;
 	sregs->tr.present = 1;
 
 	if (mode == X86_MODE_REAL) {
 		/* CS:IP = (entry >> 4):(entry & 15); data segments = CS. */
 		rsel = (uint16_t)(entry >> 4);
-		seg_set(&sregs->cs, rsel, (uint64_t)rsel << 4, 0xffff, 0xb, 16);
-		for (i = 0; i < 5; i++)
-			seg_set(data[i], rsel, (uint64_t)rsel << 4, 0xffff,
-				0x3, 16);
+		x86_segment(&sregs->cs, rsel, (uint64_t)rsel << 4, 0xffff,
+			    X86_SEG_CODE, 16);
+		for (i = 0; i < ARRAY_SIZE(data); i++)
+			x86_segment(data[i], rsel, (uint64_t)rsel << 4, 0xffff,
+				    X86_SEG_DATA, 16);
 		/* The stacks are addressed from SS = 0. */
-		seg_set(&sregs->ss, 0, 0, 0xffff, 0x3, 16);
+		x86_segment(&sregs->ss, 0, 0, 0xffff, X86_SEG_DATA, 16);
 		sregs->tr.limit = 0xffff;
 		/* No BIOS, no IVT: limit 0 makes any exception a triple fault. */
 		sregs->idt.limit = 0;
@@ -167,33 +197,19 @@ void x86_setup_sregs(enum x86_mode mode, uint64_t entry,
 		return;
 	}
 
-	if (mode == X86_MODE_LONG)
-		seg_set(&sregs->cs, X86_SEL_CODE64, 0, 0xffffffff, 0xb, 64);
-	else if (mode == X86_MODE_BOOT64)
-		seg_set(&sregs->cs, X86_SEL_BOOT_CS, 0, 0xffffffff, 0xb, 64);
-	else
-		seg_set(&sregs->cs, X86_SEL_CODE32, 0, 0xffffffff, 0xb, 32);
-	for (i = 0; i < 5; i++)
-		seg_set(data[i], X86_SEL_DATA, 0, 0xffffffff, 0x3, 32);
-
+	x86_set_flat_mode(sregs, mode,
+			  mode == X86_MODE_LONG ? X86_SEL_CODE64 :
+			  mode == X86_MODE_BOOT64 ? X86_SEL_BOOT_CS :
+			  X86_SEL_CODE32, X86_SEL_DATA, X86_PML4_ADDR);
 	sregs->tr.selector = X86_SEL_TSS;
 	sregs->tr.base = X86_TSS_ADDR;
-	sregs->tr.limit = TSS_LIMIT;
+	sregs->tr.limit = X86_TSS_LIMIT;
 	sregs->gdt.base = X86_GDT_ADDR;
 	sregs->gdt.limit = X86_SEL_TSS + 16 - 1;
 	/* IDT limit 0: any exception escalates to a triple fault. */
 	sregs->idt.base = 0;
 	sregs->idt.limit = 0;
-	sregs->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
-	if (mode == X86_MODE_LONG || mode == X86_MODE_BOOT64) {
-		sregs->cr0 |= X86_CR0_PG;
-		sregs->cr3 = X86_PML4_ADDR;
-		sregs->cr4 = X86_CR4_PAE;
-		sregs->efer = X86_EFER_LME | X86_EFER_LMA;
-	}
-	(void)entry;
 }
-
 void x86_setup_regs(enum x86_mode mode, uint64_t entry, unsigned int id,
 		    unsigned int nr, struct minivmm_regs *regs)
 {

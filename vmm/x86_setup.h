@@ -62,7 +62,21 @@ enum x86_mode {
 
 #define X86_PTE_P		(1ULL << 0)
 #define X86_PTE_RW		(1ULL << 1)
+#define X86_PTE_US		(1ULL << 2)
 #define X86_PTE_PS		(1ULL << 7)
+
+/* GDT descriptors of flat segments: base 0, limit 4 GiB (16-bit: 64 KiB). */
+#define X86_DESC_CODE64		0x00af9b000000ffffULL	/* L, G, exec/read */
+#define X86_DESC_CODE32		0x00cf9b000000ffffULL	/* D, G, exec/read */
+#define X86_DESC_DATA		0x00cf93000000ffffULL	/* D, G, read/write */
+#define X86_DESC_CODE16		0x00009b000000ffffULL	/* byte granular */
+
+/* Segment cache type fields (accessed bit set) and the TSS limit. */
+#define X86_SEG_CODE		0xb
+#define X86_SEG_DATA		0x3
+#define X86_SEG_TSS_BUSY	0xb
+#define X86_SEG_LDT		0x2
+#define X86_TSS_LIMIT		0x67	/* 104 bytes */
 
 /* "real", "protected" or "long" (also "16", "32", "64"); -1 if neither. */
 int x86_mode_parse(const char *s);
@@ -80,6 +94,34 @@ void x86_reserved_range(enum x86_mode mode, uint64_t *start, uint64_t *end);
  */
 const char *x86_check_image(enum x86_mode mode, uint64_t mem_size,
 			    uint64_t addr, uint64_t size);
+
+/*
+ * The building blocks, for any layout (the tests' and the benchmarks'
+ * too).  @mem is the host address of guest-physical 0.
+ */
+
+/* A 16-byte busy TSS descriptor for a TSS at @base, at @gpa. */
+void x86_write_tss_desc(uint8_t *mem, uint64_t gpa, uint64_t base);
+
+/*
+ * An identity map of 0-4 GiB with 2 MiB pages: one PML4 entry at @pml4,
+ * four PDPT entries at @pdpt, four page directories from @pd on.  @flags
+ * are extra bits for the PML4 and PDPT entries (X86_PTE_US).
+ */
+void x86_write_identity_map(uint8_t *mem, uint64_t pml4, uint64_t pdpt,
+			    uint64_t pd, uint64_t flags);
+
+/* A present code or data segment cache; @bits is 16, 32 or 64 (code). */
+void x86_segment(struct minivmm_segment *s, uint16_t sel, uint64_t base,
+		 uint32_t limit, uint8_t type, int bits);
+
+/*
+ * Flat protected or long mode (@mode not X86_MODE_REAL): CS = @cs, the
+ * data segments = @ds, CR0/CR4/EFER for the mode, paging from @cr3 in
+ * long mode.  TR, LDTR and the descriptor tables are left alone.
+ */
+void x86_set_flat_mode(struct minivmm_sregs *sregs, enum x86_mode mode,
+		       uint16_t cs, uint16_t ds, uint64_t cr3);
 
 /* Writes the GDT, TSS and page tables for @mode into guest memory. */
 void x86_write_tables(enum x86_mode mode, uint8_t *mem, uint64_t mem_size);

@@ -6,23 +6,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "guest.h"
 #include "tap.h"
+#include "x86_setup.h"
 
-#define X86_CR0_PE	0x1ULL
-#define X86_CR0_ET	0x10ULL
-#define X86_CR0_NE	0x20ULL
-#define X86_CR0_PG	0x80000000ULL
-#define X86_CR4_PAE	0x20ULL
-#define EFER_LME	0x100ULL
-#define EFER_LMA	0x400ULL
+/* @alias in struct @outer is field @f of its struct @hv_type hv. */
+#define SAME_FIELD(outer, alias, hv_type, f) \
+	_Static_assert(offsetof(struct outer, alias) == \
+		       offsetof(struct outer, hv) + \
+		       offsetof(struct hv_type, f) && \
+		       sizeof(((struct outer *)0)->alias) == \
+		       sizeof(((struct hv_type *)0)->f), #outer "." #alias)
+
+SAME_FIELD(vm, sys_fd, hv_vm, sys_fd);
+SAME_FIELD(vm, fd, hv_vm, vm_fd);
+SAME_FIELD(vcpu, fd, hv_vcpu, fd);
+SAME_FIELD(vcpu, id, hv_vcpu, id);
+SAME_FIELD(vcpu, mmap_size, hv_vcpu, map_size);
+SAME_FIELD(vcpu, run, hv_vcpu, run);
 
 int host_cpus(void)
 {
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int sys_open(void)
@@ -36,25 +52,17 @@ int sys_open(void)
 
 struct vm *vm_create(void)
 {
-	struct minivmm_create_vm cv = { 0 };
 	struct vm *vm = calloc(1, sizeof(*vm));
+	char msg[256];
 
 	if (!vm)
 		return NULL;
-	vm->sys_fd = sys_open();
-	if (vm->sys_fd < 0)
-		goto free_vm;
-	vm->fd = ioctl(vm->sys_fd, MINIVMM_CREATE_VM, &cv);
-	if (vm->fd < 0) {
-		tap_diag("MINIVMM_CREATE_VM: %s", strerror(errno));
-		goto close_sys;
+	if (hv_vm_create(&vm->hv, "/dev/minivmm", msg, sizeof(msg))) {
+		tap_diag("%s", msg);
+		free(vm);
+		return NULL;
 	}
 	return vm;
-close_sys:
-	close(vm->sys_fd);
-free_vm:
-	free(vm);
-	return NULL;
 }
 
 void vm_free(struct vm *vm)
@@ -63,8 +71,7 @@ void vm_free(struct vm *vm)
 
 	if (!vm)
 		return;
-	close(vm->fd);
-	close(vm->sys_fd);
+	hv_vm_destroy(&vm->hv);
 	for (i = 0; i < MAX_SLOTS_TRACKED; i++)
 		if (vm->slots[i].used)
 			munmap(vm->slots[i].host, vm->slots[i].size);
@@ -74,15 +81,7 @@ void vm_free(struct vm *vm)
 int vm_set_region(struct vm *vm, uint32_t slot, uint32_t flags,
 		  uint64_t gpa, uint64_t size, void *host)
 {
-	struct minivmm_memory_region r = {
-		.slot = slot,
-		.flags = flags,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (uint64_t)(uintptr_t)host,
-	};
-
-	return ioctl(vm->fd, MINIVMM_SET_MEMORY_REGION, &r);
+	return hv_set_memory(&vm->hv, slot, gpa, size, host, flags);
 }
 
 void *vm_add_mem(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size,
@@ -147,39 +146,15 @@ static uint64_t *vm_u64(struct vm *vm, uint64_t gpa)
 	return p;
 }
 
-/* GDT: null, code64, data, code32, 64-bit TSS (2 entries), code16. */
-static void vm_build_gdt(struct vm *vm)
+/* The host address of guest-physical 0, which one slot maps up to CODE_GPA. */
+static uint8_t *vm_tables_mem(struct vm *vm)
 {
-	uint64_t *gdt = vm_u64(vm, GDT_GPA);
-	uint64_t base = TSS_GPA, limit = 0x67;
+	uint8_t *mem = vm_host(vm, 0);
 
-	gdt[0] = 0;
-	gdt[SEL_CODE64 / 8] = 0x00af9b000000ffffULL;
-	gdt[SEL_DATA / 8] = 0x00cf93000000ffffULL;
-	gdt[SEL_CODE32 / 8] = 0x00cf9b000000ffffULL;
-	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-			   (0x8bULL << 40) | (((limit >> 16) & 0xf) << 48) |
-			   (((base >> 24) & 0xff) << 56);
-	gdt[SEL_TSS / 8 + 1] = base >> 32;
-	gdt[SEL_CODE16 / 8] = 0x00009b000000ffffULL;
-}
-
-/* Identity map of 0..4 GiB with 2 MiB pages. */
-static void vm_build_page_tables(struct vm *vm)
-{
-	uint64_t *pml4 = vm_u64(vm, PML4_GPA);
-	uint64_t *pdpt = vm_u64(vm, PDPT_GPA);
-	unsigned int i, j;
-
-	pml4[0] = PDPT_GPA | 0x7;
-	for (i = 0; i < 4; i++) {
-		uint64_t *pd = vm_u64(vm, PD_GPA + i * 0x1000ULL);
-
-		pdpt[i] = (PD_GPA + i * 0x1000ULL) | 0x7;
-		for (j = 0; j < 512; j++)
-			pd[j] = ((uint64_t)i << 30) | ((uint64_t)j << 21) |
-				0x83;	/* present, writable, 2 MiB */
-	}
+	if (!mem || vm_host(vm, CODE_GPA - 1) != mem + CODE_GPA - 1)
+		tap_bail("the tables need one slot over 0-0x%llx",
+			 (unsigned long long)CODE_GPA - 1);
+	return mem;
 }
 
 struct vm *vm_std_create(void)
@@ -196,10 +171,23 @@ struct vm *vm_std_create(void)
 	return vm;
 }
 
+/*
+ * GDT: null, code64, data, code32, 64-bit TSS (2 entries), code16; an
+ * identity map of 0-4 GiB with 2 MiB pages, user accessible.
+ */
 void vm_build_tables(struct vm *vm)
 {
-	vm_build_gdt(vm);
-	vm_build_page_tables(vm);
+	uint8_t *mem = vm_tables_mem(vm);
+	uint64_t gdt[SEL_CODE16 / 8 + 1] = {
+		[SEL_CODE64 / 8] = X86_DESC_CODE64,
+		[SEL_DATA / 8] = X86_DESC_DATA,
+		[SEL_CODE32 / 8] = X86_DESC_CODE32,
+		[SEL_CODE16 / 8] = X86_DESC_CODE16,
+	};
+
+	memcpy(mem + GDT_GPA, gdt, sizeof(gdt));
+	x86_write_tss_desc(mem, GDT_GPA + SEL_TSS, TSS_GPA);
+	x86_write_identity_map(mem, PML4_GPA, PDPT_GPA, PD_GPA, X86_PTE_US);
 }
 
 void vm_idt_set64(struct vm *vm, unsigned int vector, uint64_t handler)
@@ -226,66 +214,29 @@ static void vcpu_alarm(int sig)
 
 struct vcpu *vcpu_create(struct vm *vm, uint32_t id)
 {
-	struct minivmm_create_vcpu cv = { .id = id };
 	struct sigaction sa = { .sa_handler = vcpu_alarm };
 	struct vcpu *vcpu = calloc(1, sizeof(*vcpu));
-	long size;
 
 	if (!vcpu)
 		return NULL;
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: RUN gets EINTR */
 	vcpu->vm = vm;
-	vcpu->id = id;
 	vcpu->timeout_s = 10;
-	vcpu->fd = ioctl(vm->fd, MINIVMM_CREATE_VCPU, &cv);
-	if (vcpu->fd < 0) {
-		tap_diag("MINIVMM_CREATE_VCPU %u: %s", id, strerror(errno));
-		goto free_vcpu;
-	}
-	size = ioctl(vm->sys_fd, MINIVMM_GET_VCPU_MMAP_SIZE, 0);
-	if (size < (long)sizeof(struct minivmm_run)) {
-		tap_diag("GET_VCPU_MMAP_SIZE returned %ld: %s", size,
+	if (hv_vcpu_create(&vm->hv, id, &vcpu->hv)) {
+		tap_diag("MINIVMM_CREATE_VCPU %u and its mapping: %s", id,
 			 strerror(errno));
-		goto close_fd;
-	}
-	vcpu->mmap_size = size;
-	vcpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 vcpu->fd, 0);
-	if (vcpu->run == MAP_FAILED) {
-		tap_diag("mmap vcpu fd (%ld bytes): %s", size, strerror(errno));
-		goto close_fd;
+		free(vcpu);
+		return NULL;
 	}
 	return vcpu;
-close_fd:
-	close(vcpu->fd);
-free_vcpu:
-	free(vcpu);
-	return NULL;
 }
 
 void vcpu_free(struct vcpu *vcpu)
 {
 	if (!vcpu)
 		return;
-	munmap(vcpu->run, vcpu->mmap_size);
-	close(vcpu->fd);
+	hv_vcpu_destroy(&vcpu->hv);
 	free(vcpu);
-}
-
-static void seg_set(struct minivmm_segment *s, uint16_t sel, uint64_t base,
-		    uint32_t limit, uint8_t type, uint8_t db, uint8_t l,
-		    uint8_t g)
-{
-	memset(s, 0, sizeof(*s));
-	s->selector = sel;
-	s->base = base;
-	s->limit = limit;
-	s->type = type;
-	s->present = 1;
-	s->s = 1;
-	s->db = db;
-	s->l = l;
-	s->g = g;
 }
 
 int vcpu_set_mode(struct vcpu *vcpu, enum guest_mode mode)
@@ -299,28 +250,34 @@ int vcpu_set_mode(struct vcpu *vcpu, enum guest_mode mode)
 		return -1;
 	}
 	memset(&regs, 0, sizeof(regs));
-	regs.rflags = 0x2;
+	regs.rflags = X86_RFLAGS_FIXED;
 	memset(sr.reserved, 0, sizeof(sr.reserved));
 	memset(&sr.tr, 0, sizeof(sr.tr));
 	sr.tr.selector = SEL_TSS;
 	sr.tr.base = TSS_GPA;
-	sr.tr.limit = 0x67;
-	sr.tr.type = 11;		/* busy TSS */
+	sr.tr.limit = X86_TSS_LIMIT;
+	sr.tr.type = X86_SEG_TSS_BUSY;
 	sr.tr.present = 1;
 	memset(&sr.ldt, 0, sizeof(sr.ldt));
-	sr.ldt.type = 2;
+	sr.ldt.type = X86_SEG_LDT;
 	sr.ldt.unusable = 1;
 	memset(&sr.gdt, 0, sizeof(sr.gdt));
 	sr.gdt.base = GDT_GPA;
-	sr.gdt.limit = 0x37;
+	sr.gdt.limit = SEL_CODE16 + 8 - 1;
 	memset(&sr.idt, 0, sizeof(sr.idt));
 	sr.cr2 = 0;
 	sr.cr8 = 0;
 
 	switch (mode) {
 	case MODE_REAL:
-		seg_set(&sr.cs, CODE_GPA >> 4, CODE_GPA, 0xffff, 11, 0, 0, 0);
-		seg_set(&data, 0, 0, 0xffff, 3, 0, 0, 0);
+		x86_segment(&sr.cs, CODE_GPA >> 4, CODE_GPA, 0xffff,
+			    X86_SEG_CODE, 16);
+		x86_segment(&data, 0, 0, 0xffff, X86_SEG_DATA, 16);
+		sr.ds = data;
+		sr.es = data;
+		sr.fs = data;
+		sr.gs = data;
+		sr.ss = data;
 		sr.idt.base = 0;
 		sr.idt.limit = 0x3ff;
 		sr.cr0 = X86_CR0_ET | X86_CR0_NE;
@@ -331,35 +288,22 @@ int vcpu_set_mode(struct vcpu *vcpu, enum guest_mode mode)
 		regs.rsp = 0xf000;
 		break;
 	case MODE_PROT32:
-		seg_set(&sr.cs, SEL_CODE32, 0, 0xffffffff, 11, 1, 0, 1);
-		seg_set(&data, SEL_DATA, 0, 0xffffffff, 3, 1, 0, 1);
+		x86_set_flat_mode(&sr, X86_MODE_PROTECTED, SEL_CODE32,
+				  SEL_DATA, 0);
 		sr.idt.base = IDT_GPA;
-		sr.idt.limit = 0x7ff;
-		sr.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
-		sr.cr3 = 0;
-		sr.cr4 = 0;
-		sr.efer = 0;
+		sr.idt.limit = 256 * 8 - 1;
 		regs.rip = CODE_GPA;
 		regs.rsp = STACK_TOP;
 		break;
 	case MODE_LONG:
-		seg_set(&sr.cs, SEL_CODE64, 0, 0xffffffff, 11, 0, 1, 1);
-		seg_set(&data, SEL_DATA, 0, 0xffffffff, 3, 1, 0, 1);
+		x86_set_flat_mode(&sr, X86_MODE_LONG, SEL_CODE64, SEL_DATA,
+				  PML4_GPA);
 		sr.idt.base = IDT_GPA;
-		sr.idt.limit = 0xfff;
-		sr.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG;
-		sr.cr3 = PML4_GPA;
-		sr.cr4 = X86_CR4_PAE;
-		sr.efer = EFER_LME | EFER_LMA;
+		sr.idt.limit = 256 * 16 - 1;
 		regs.rip = CODE_GPA;
 		regs.rsp = STACK_TOP;
 		break;
 	}
-	sr.ds = data;
-	sr.es = data;
-	sr.fs = data;
-	sr.gs = data;
-	sr.ss = data;
 	if (vcpu_set_sregs(vcpu, &sr)) {
 		tap_diag("SET_SREGS (mode %d): %s", mode, strerror(errno));
 		return -1;
@@ -400,7 +344,7 @@ int vcpu_run(struct vcpu *vcpu)
 	vcpu->timed_out = false;
 	if (vcpu->timeout_s)
 		alarm(vcpu->timeout_s);
-	rc = ioctl(vcpu->fd, MINIVMM_RUN, 0);
+	rc = hv_vcpu_run(&vcpu->hv);
 	vcpu->last_errno = rc < 0 ? errno : 0;
 	if (vcpu->timeout_s && rc < 0 && errno == EINTR &&
 	    alarm(0) == 0)
@@ -422,7 +366,7 @@ const char *exit_name(uint32_t reason)
 
 void *vcpu_io_data(struct vcpu *vcpu)
 {
-	return (char *)vcpu->run + vcpu->run->io.data_offset;
+	return hv_io_data(&vcpu->hv);
 }
 
 int vcpu_run_rep_io(struct vcpu *vcpu, uint16_t port, uint8_t dir,
@@ -535,22 +479,22 @@ bool vcpu_run_expect(struct vcpu *vcpu, uint32_t reason)
 
 int vcpu_get_regs(struct vcpu *vcpu, struct minivmm_regs *regs)
 {
-	return ioctl(vcpu->fd, MINIVMM_GET_REGS, regs);
+	return hv_get_regs(&vcpu->hv, regs);
 }
 
 int vcpu_set_regs(struct vcpu *vcpu, const struct minivmm_regs *regs)
 {
-	return ioctl(vcpu->fd, MINIVMM_SET_REGS, regs);
+	return hv_set_regs(&vcpu->hv, regs);
 }
 
 int vcpu_get_sregs(struct vcpu *vcpu, struct minivmm_sregs *sregs)
 {
-	return ioctl(vcpu->fd, MINIVMM_GET_SREGS, sregs);
+	return hv_get_sregs(&vcpu->hv, sregs);
 }
 
 int vcpu_set_sregs(struct vcpu *vcpu, const struct minivmm_sregs *sregs)
 {
-	return ioctl(vcpu->fd, MINIVMM_SET_SREGS, sregs);
+	return hv_set_sregs(&vcpu->hv, sregs);
 }
 
 uint64_t vcpu_reg(struct vcpu *vcpu, size_t offset)
@@ -564,40 +508,25 @@ uint64_t vcpu_reg(struct vcpu *vcpu, size_t offset)
 	return *(uint64_t *)((char *)&r + offset);
 }
 
-struct msrs_one {
-	struct minivmm_msrs hdr;
-	struct minivmm_msr_entry e;
-};
-
 int vcpu_get_msr(struct vcpu *vcpu, uint32_t index, uint64_t *data)
 {
-	struct msrs_one m = { .hdr.nmsrs = 1, .e.index = index };
-	int rc = ioctl(vcpu->fd, MINIVMM_GET_MSRS, &m);
+	struct minivmm_msr_entry e = { .index = index };
+	int rc = hv_get_msrs(&vcpu->hv, &e, 1);
 
 	if (rc == 1)
-		*data = m.e.data;
+		*data = e.data;
 	return rc;
 }
 
 int vcpu_set_msr(struct vcpu *vcpu, uint32_t index, uint64_t data)
 {
-	struct msrs_one m = { .hdr.nmsrs = 1, .e.index = index, .e.data = data };
+	struct minivmm_msr_entry e = { .index = index, .data = data };
 
-	return ioctl(vcpu->fd, MINIVMM_SET_MSRS, &m);
+	return hv_set_msrs(&vcpu->hv, &e, 1);
 }
 
 int vcpu_set_cpuid(struct vcpu *vcpu, const struct minivmm_cpuid_entry *e,
 		   uint32_t n)
 {
-	size_t size = sizeof(struct minivmm_cpuid) + n * sizeof(*e);
-	struct minivmm_cpuid *c = calloc(1, size);
-	int rc;
-
-	if (!c)
-		return -1;
-	c->nent = n;
-	memcpy(c->entries, e, n * sizeof(*e));
-	rc = ioctl(vcpu->fd, MINIVMM_SET_CPUID, c);
-	free(c);
-	return rc;
+	return hv_set_cpuid(&vcpu->hv, e, n);
 }

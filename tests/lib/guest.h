@@ -8,6 +8,10 @@
  * bytes at guest-physical 0 holding a GDT, a TSS, an IDT and page tables
  * that identity-map the first 4 GiB with 2 MiB pages, so any address
  * outside the slot is an MMIO address the guest can reach in every mode.
+ *
+ * The kernel calls and the x86 building blocks are the VMM's own
+ * (libminivmm.a: hv.h, x86_setup.h); this file adds what tests need on
+ * top: diagnostics, slot tracking, RUN timeouts and the standard layout.
  */
 #ifndef TESTS_GUEST_H
 #define TESTS_GUEST_H
@@ -16,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../../include/minivmm.h"
+#include "hv.h"
 
 /* Guest-physical layout of the standard VM. */
 #define GDT_GPA		0x1000ULL
@@ -41,9 +46,19 @@
 
 enum guest_mode { MODE_REAL, MODE_PROT32, MODE_LONG };
 
+/*
+ * The library's VM and vCPU, with the names tests use for their own
+ * ioctl() and mmap() calls: sys_fd, fd, id, mmap_size and run alias the
+ * first fields of struct hv_vm and struct hv_vcpu (checked in guest.c).
+ */
 struct vm {
-	int sys_fd;
-	int fd;
+	union {
+		struct hv_vm hv;
+		struct {
+			int sys_fd;
+			int fd;
+		};
+	};
 	struct {
 		uint64_t gpa, size;
 		void *host;
@@ -54,10 +69,16 @@ struct vm {
 
 struct vcpu {
 	struct vm *vm;
-	int fd;
-	uint32_t id;
-	struct minivmm_run *run;
-	size_t mmap_size;
+	union {
+		struct hv_vcpu hv;
+		struct {
+			int fd;
+			uint32_t id;
+			void *map;
+			size_t mmap_size;
+			struct minivmm_run *run;
+		};
+	};
 	unsigned int timeout_s;		/* per RUN; 0 means none */
 	int last_errno;			/* errno of the last failed RUN */
 	bool timed_out;			/* the last RUN hit timeout_s */
@@ -144,5 +165,7 @@ int vcpu_set_cpuid(struct vcpu *vcpu, const struct minivmm_cpuid_entry *e,
 
 /* Number of online CPUs. */
 int host_cpus(void);
+/* CLOCK_MONOTONIC in seconds. */
+double now_s(void);
 
 #endif

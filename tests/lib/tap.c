@@ -6,11 +6,13 @@
 #include "tap.h"
 
 static unsigned int tap_planned, tap_count, tap_failed;
+static bool tap_has_plan;
 
 void tap_plan(unsigned int n)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tap_planned = n;
+	tap_has_plan = true;
 	printf("1..%u\n", n);
 }
 
@@ -20,18 +22,37 @@ static void tap_vline(const char *prefix, const char *fmt, va_list ap)
 	vprintf(fmt, ap);
 }
 
-bool tap_ok(bool cond, const char *fmt, ...)
+static void tap_vresult(bool cond, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	tap_count++;
 	if (!cond)
 		tap_failed++;
 	printf("%sok %u - ", cond ? "" : "not ", tap_count);
-	va_start(ap, fmt);
 	tap_vline("", fmt, ap);
-	va_end(ap);
 	printf("\n");
+}
+
+bool tap_ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tap_vresult(cond, fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	return cond;
+}
+
+bool tap_ok_at(bool cond, const char *file, int line, const char *expr,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tap_vresult(cond, fmt, ap);
+	va_end(ap);
+	if (!cond)
+		printf("#   failed at %s:%d: %s\n", file, line, expr);
 	fflush(stdout);
 	return cond;
 }
@@ -87,7 +108,10 @@ void tap_bail(const char *fmt, ...)
 
 int tap_finish(void)
 {
-	if (tap_count != tap_planned) {
+	if (!tap_has_plan) {
+		printf("1..%u\n", tap_count);
+		fflush(stdout);
+	} else if (tap_count != tap_planned) {
 		tap_diag("planned %u checks but ran %u", tap_planned,
 			 tap_count);
 		return 1;

@@ -116,14 +116,14 @@ int main(void)
 	xsdt = table(vmm.mem, get_le(rsdp + 24, 8), "XSDT");
 	ok(xsdt && get_le(xsdt + 4, 4) == 36 + 16, "XSDT valid, two entries");
 	if (!xsdt)
-		return tap_done();
+		return tap_finish();
 	fadt = table(vmm.mem, get_le(xsdt + 36, 8), "FACP");
 	madt = table(vmm.mem, get_le(xsdt + 44, 8), "APIC");
 	ok(fadt && get_le(fadt + 4, 4) == 276 && fadt[8] == 6,
 	   "FADT valid: revision 6, 276 bytes");
 	ok(!!madt, "MADT valid");
 	if (!fadt || !madt)
-		return tap_done();
+		return tap_finish();
 	ok(get_le(fadt + 112, 4) & (1u << 20), "FADT HW_REDUCED_ACPI");
 	ok((get_le(fadt + 112, 4) & (1u << 10)) && fadt[116] == 1 &&
 	   fadt[117] == 8 && get_le(fadt + 120, 8) == ACPI_RESET_PORT &&
@@ -161,7 +161,7 @@ int main(void)
 	   "IOAPIC id 3 at 0xfec00000 GSI 0, IRQ0 -> GSI 2 edge/high");
 
 	if (!dsdt)
-		return tap_done();
+		return tap_finish();
 	len = (uint32_t)get_le(dsdt + 4, 4);
 	ok(!!memmem(dsdt, len, "\x08_HID\x0c\x41\xd0\x05\x01", 10),
 	   "DSDT: COM1 _HID EISAID(PNP0501)");
@@ -199,5 +199,5 @@ int main(void)
 	}
 out:
 	free(vmm.mem);
-	return tap_done();
+	return tap_finish();
 }

@@ -92,6 +92,8 @@ static void test_bzimage(void)
 {
 	struct guest_ram ram = { 0 };
 	struct boot_entry e;
+	struct minivmm_sregs s;
+	struct minivmm_regs r;
 	uint8_t *b, *bp, initrd[10000];
 	const char *k, *ird;
 	size_t n, i;
@@ -126,6 +128,15 @@ static void test_bzimage(void)
 	   "bzImage: e820 map low RAM, reserved, RAM to 64M");
 	ok(!boot_rd32(bp + BP_RAMDISK_IMAGE) && !boot_rd32(bp + BP_RAMDISK_SIZE),
 	   "bzImage: no initrd");
+	memset(&s, 0, sizeof(s));
+	s.apic_base = 0xfee00900;
+	boot_entry_state(&e, &s, &r);
+	ok(s.cs.selector == X86_SEL_BOOT_CS && s.cs.l &&
+	   s.ds.selector == X86_SEL_BOOT_DS && s.cr3 == X86_PML4_ADDR &&
+	   s.efer == 0x500 && s.apic_base == 0xfee00900 &&
+	   r.rip == 0x1000200 && r.rsi == BOOT_ZERO_PAGE && !r.rdi &&
+	   r.rflags == 2,
+	   "bzImage: boot vCPU in 64-bit mode, rsi = boot_params");
 	boot_set_rsdp(&ram, &e, 0xe0000);
 	ok(boot_rd64(bp + BP_ACPI_RSDP_ADDR) == 0xe0000, "bzImage: RSDP address");
 
@@ -346,6 +357,8 @@ static void test_multiboot(void)
 {
 	struct guest_ram ram = { 0 };
 	struct boot_entry e;
+	struct minivmm_sregs s;
+	struct minivmm_regs r;
 	uint8_t *b, *mbi, mod[5000];
 	const char *k, *m;
 	char want[300];
@@ -362,6 +375,12 @@ static void test_multiboot(void)
 	ok(e.mode == X86_MODE_PROTECTED && e.rip == 0x100010 &&
 	   e.eax == 0x2badb002 && e.ebx == BOOT_ZERO_PAGE && !e.zero_page,
 	   "multiboot: protected mode, eax magic, ebx info");
+	memset(&s, 0, sizeof(s));
+	boot_entry_state(&e, &s, &r);
+	ok(s.cs.selector == X86_SEL_CODE32 && s.cs.db &&
+	   !(s.cr0 & X86_CR0_PG) && r.rip == 0x100010 &&
+	   r.rax == 0x2badb002 && r.rbx == BOOT_ZERO_PAGE,
+	   "multiboot: boot vCPU in protected mode, eax and ebx set");
 	ok(ram.host[0x100000] == 0x11 && ram.host[0x200000] == 0x22 &&
 	   ram.host[0x202fff] == 0, "multiboot: ELF segments loaded");
 	ok(boot_rd32(mbi) == ((1 << 0) | (1 << 2) | (1 << 3) | (1 << 6) | (1 << 9)),
@@ -477,8 +496,7 @@ static void test_host_kernel(void)
 	glob_t g;
 
 	if (glob("/boot/vmlinuz-*", 0, NULL, &g) || !g.gl_pathc) {
-		printf("ok %d - host bzImage # SKIP no /boot/vmlinuz-*\n",
-		       ++tap_n);
+		tap_skip("no /boot/vmlinuz-*", "host bzImage");
 		return;
 	}
 	ok(!load(&ram, 128 * MIB, g.gl_pathv[0], NULL, "console=ttyS0", &e) &&
@@ -507,5 +525,5 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd))
 		printf("# could not remove %s\n", tmpdir);
-	return tap_done();
+	return tap_finish();
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The CPU model on fake hosts (cpuid_model.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "cpuid_model.h"
@@ -278,5 +279,5 @@ int main(void)
 	ok(!(E(1, 0).edx & BIT(28)) && !(E(0x80000001, 0).ecx & BIT(1)) &&
 	   !E(0xb, 1).eax && E(0xb, 1).ebx == 1, "1 vCPU: no HTT, no CmpLegacy");
 	ok(cpuid_model_build(&c, 0, tab, 5) == -1, "too small a table: -1");
-	return tap_done();
+	return tap_finish();
 }

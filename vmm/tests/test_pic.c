@@ -201,5 +201,5 @@ int main(void)
 	outb(0x21, 0xfe);
 	pic_set_irq(0, 1);
 	ok(take(v) == 0, "vector 8 (exception range) not sent");
-	return tap_done();
+	return tap_finish();
 }

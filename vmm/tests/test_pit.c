@@ -267,5 +267,5 @@ int main(void)
 	ok(atomic_load(&pulses) == 1, "mode 0: exactly one pulse (%u)", atomic_load(&pulses));
 	ok(!atomic_load(&bad_calls), "every pulse is IRQ0 1 then 0");
 	pit_exit();
-	return tap_done();
+	return tap_finish();
 }

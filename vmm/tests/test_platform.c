@@ -127,5 +127,5 @@ int main(void)
 	ok(read(out_pipe[0], &c, 1) == 1 && c == 'q',
 	   "EOF on stdin: output still works");
 	platform_exit();
-	return tap_done();
+	return tap_finish();
 }

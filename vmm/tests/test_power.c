@@ -112,5 +112,5 @@ int main(void)
 	ok((inb(0x61) & 0x03) == 0x03, "port 0x61 reaches the PIT");
 	pit_exit();
 	free(vmm.mem);
-	return tap_done();
+	return tap_finish();
 }

@@ -87,5 +87,5 @@ int main(void)
 	ok(cmos(0x34) == 0x00 && cmos(0x35) == 0xbf && cmos(0x5b) == 0x00 &&
 	   cmos(0x5c) == 0x80 && cmos(0x5d) == 0x00,
 	   "5 GiB: 3 GiB low (0xbf00 x 64 KiB), 2 GiB high (0x8000 x 64 KiB)");
-	return tap_done();
+	return tap_finish();
 }

@@ -195,7 +195,7 @@ int main(void)
 		slave = open(ptsname(master), O_RDWR | O_NOCTTY);
 	if (slave < 0) {
 		ok(0, "pseudo-terminal for the input test");
-		return tap_done();
+		return tap_finish();
 	}
 	{
 		struct termios t;
@@ -221,5 +221,5 @@ int main(void)
 		usleep(10000);
 	ok(atomic_load(&finished) == VMM_EXIT_OK, "Ctrl-a x ends the VM (status 0)");
 	serial_exit();
-	return tap_done();
+	return tap_finish();
 }

@@ -150,5 +150,5 @@ int main(void)
 	uart_write(&u, UART_IER, UART_IER_THRI);
 	ok(v == UART_IIR_THRI && uart_read(&u, UART_IIR) == UART_IIR_THRI,
 	   "THRI pending again after IER off/on");
-	return tap_done();
+	return tap_finish();
 }

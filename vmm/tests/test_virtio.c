@@ -1102,5 +1102,5 @@ int main(void)
 	test_plumbing();
 	rmdir(tmpdir);
 	free(drv_ram);
-	return tap_done();
+	return tap_finish();
 }

@@ -112,6 +112,32 @@ int main(void)
 	   "image ending at the end fits");
 	ok(x86_check_image(X86_MODE_LONG, MEM, ~0ULL, 2),
 	   "wrapping address rejected");
+
+	/* The building blocks at another layout (the in-bed tests'). */
+	memset(mem, 0, MEM);
+	x86_write_identity_map(mem, 0x3000, 0x4000, 0x5000, X86_PTE_US);
+	ok(get64(mem, 0x3000) == (0x4000 | 7) &&
+	   get64(mem, 0x4000 + 3 * 8) == (0x8000 | 7) &&
+	   get64(mem, 0x4000 + 4 * 8) == 0,
+	   "identity map elsewhere: PML4 and PDPT entries with U/S");
+	ok(get64(mem, 0x5000) == 0x83 &&
+	   get64(mem, 0x5000 + 2047 * 8) == ((2047ULL << 21) | 0x83) &&
+	   get64(mem, 0x5000 + 2048 * 8) == 0,
+	   "identity map elsewhere: 2048 2 MiB pages, nothing after");
+	x86_write_tss_desc(mem, 0x1020, 0x123456789000ULL);
+	ok(get64(mem, 0x1020) == 0x56008b7890000067ULL &&
+	   get64(mem, 0x1028) == 0x1234,
+	   "busy TSS descriptor with a 64-bit base");
+	memset(&s, 0xff, sizeof(s));
+	x86_set_flat_mode(&s, X86_MODE_PROTECTED, 0x18, 0x10, 0x3000);
+	ok(s.cs.selector == 0x18 && s.cs.db && !s.cs.l && s.cs.g &&
+	   s.ss.selector == 0x10 && s.ss.type == X86_SEG_DATA &&
+	   s.cr0 == 0x31 && !s.cr3 && !s.cr4 && !s.efer,
+	   "flat protected mode: CS, SS, no paging whatever cr3 says");
+	x86_set_flat_mode(&s, X86_MODE_LONG, 0x08, 0x10, 0x3000);
+	ok(s.cs.l && !s.cs.db && s.ds.db && s.cr3 == 0x3000 &&
+	   s.cr0 == 0x80000031 && s.cr4 == 0x20 && s.efer == 0x500,
+	   "flat long mode: 64-bit CS, paging from cr3");
 	free(mem);
-	return tap_done();
+	return tap_finish();
 }
