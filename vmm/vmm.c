@@ -571,15 +571,13 @@ int vmm_run(const struct vmm_config *cfg)
 		pr_err("eventfd: %s", strerror(errno));
 		return VMM_EXIT_ERROR;
 	}
-	if (vmm_setup(vmm)) {
-		vmm_teardown(vmm);
-		return VMM_EXIT_ERROR;
-	}
-
 	/*
 	 * SIGINT/SIGTERM are read from a signalfd by this thread only: block
-	 * them before the vCPU threads inherit the mask.  A closed stdout
-	 * must not kill us in the middle of a guest write.
+	 * them before set-up starts any thread, so that every thread
+	 * inherits the mask, and so that one arriving during set-up waits
+	 * for the signalfd instead of being lost (a shell starts background
+	 * jobs with SIGINT ignored, and a blocked signal is never ignored).
+	 * A closed stdout must not kill us in the middle of a guest write.
 	 */
 	sigemptyset(&stop_sigs);
 	sigaddset(&stop_sigs, SIGINT);
@@ -591,6 +589,11 @@ int vmm_run(const struct vmm_config *cfg)
 		pr_err("cannot set up signal handling: %s", strerror(errno));
 		if (sig_fd >= 0)
 			close(sig_fd);
+		vmm_teardown(vmm);
+		return VMM_EXIT_ERROR;
+	}
+	if (vmm_setup(vmm)) {
+		close(sig_fd);
 		vmm_teardown(vmm);
 		return VMM_EXIT_ERROR;
 	}
