@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exception_test - exceptions the guest raises natively, checked on each
+ * backend against the SDM (vol. 3A, 6.15): which vectors push an error
+ * code (table 6-1), and what a second exception during the delivery of a
+ * first one becomes (table 6-5): handled serially, a #DF, or a triple
+ * fault that ends the run with MINIVMM_EXIT_SHUTDOWN.
+ *
+ * Every vector's handler stub stores its RSP on entry and its vector and
+ * halts; the test then reads the frame the CPU pushed from guest memory:
+ * its place says whether an error code was pushed, its words give the
+ * error code, RIP, CS and the interrupted RSP.  Each case runs twice:
+ * with its stacks on RAM the guest has already touched, and on RAM it
+ * has not, so that the delivery itself faults the page in (an NPF or EPT
+ * violation) and the kernel must re-inject the event with its error code.
+ *
+ * The cells of table 6-5 guest code reaches are those where the second
+ * exception comes from the delivery (a gate not present: #NP; a stack
+ * not mapped: #PF): benign, contributory or page fault first, then
+ * contributory or page fault; and a #DF whose own delivery fails.  A
+ * benign second exception cannot come from a delivery.
+ */
+#include <errno.h>
+#include <string.h>
+#include "lib/case.h"
+#include "lib/guest.h"
+
+#define HANDLERS_GPA	0x18000ULL	/* 32 stubs of 16 bytes */
+#define FRESH_GPA	0x200000ULL	/* slot 1: never touched before */
+#define FRESH_SIZE	0x200000ULL
+#define UNMAPPED	0x600000ULL	/* 2 MiB the guest's tables leave out */
+#define SEL_SS_4M	0x38		/* data, limit 4 MiB: #SS above it */
+#define SHUTDOWN	(-1)		/* triple fault: no vector delivered */
+#define NO_ERR		(-1)
+
+/* 16 bytes a vector: store the RSP on entry and the vector, halt. */
+GUEST_CODE(handlers64, ".code64",
+	".irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,"
+	"22,23,24,25,26,27,28,29,30,31\n"
+	"1: mov %rsp, %r15\n"
+	"mov $\\v, %r14d\n"
+	"hlt\n"
+	".skip 16 - (. - 1b)\n"
+	".endr\n");
+
+GUEST_CODE(handlers32, ".code32",
+	".irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,"
+	"22,23,24,25,26,27,28,29,30,31\n"
+	"1: mov %esp, %edi\n"
+	"mov $\\v, %esi\n"
+	"hlt\n"
+	".skip 16 - (. - 1b)\n"
+	".endr\n");
+
+/*
+ * A guest that raises one exception: @before runs first, the label
+ * <name>_at marks the RIP the handler's frame must hold (the faulting
+ * instruction, or the one after a trap), @at follows it.
+ */
+#define TRIGGER(name, mode, before, at)					\
+	GUEST_CODE(name, mode, before "\n" #name "_at:\n" at "\nud2\n");	\
+	GUEST_LABEL(name##_at)
+
+/* 64-bit code. */
+TRIGGER(de64, ".code64", "xor %ecx, %ecx", "div %ecx");
+TRIGGER(db64, ".code64",
+	"pushfq\norl $0x100, (%rsp)\npopfq\nnop", "hlt");	/* TF */
+TRIGGER(bp64, ".code64", "int3", "hlt");
+TRIGGER(ud64, ".code64", "", "ud2");
+TRIGGER(nm64, ".code64",
+	"mov %cr0, %rax\nor $8, %rax\nmov %rax, %cr0", "fldz");	/* CR0.TS */
+TRIGGER(np64, ".code64", "", "int $0x40");	/* gate 0x40 absent */
+TRIGGER(ss64, ".code64", "mov $0x800000000000, %rbp",
+	"mov (%rbp), %eax");			/* not canonical, via SS */
+TRIGGER(gp64, ".code64", "mov $0x100, %eax",
+	"mov %eax, %ds");			/* beyond the GDT limit */
+TRIGGER(pf64, ".code64", "", "movl $1, 0x600000");
+
+/* 32-bit protected mode, no paging. */
+TRIGGER(de32, ".code32", "xor %ecx, %ecx", "div %ecx");
+TRIGGER(db32, ".code32", "pushf\norl $0x100, (%esp)\npopf\nnop", "hlt");
+TRIGGER(bp32, ".code32", "int3", "hlt");
+TRIGGER(of32, ".code32", "mov $0x7fffffff, %eax\nadd $1, %eax\ninto",
+	"hlt");
+TRIGGER(br32, ".code32", "mov $5, %eax",
+	"bound %eax, 0x20000");			/* bounds 0..1 */
+TRIGGER(ud32, ".code32", "", "ud2");
+TRIGGER(nm32, ".code32",
+	"mov %cr0, %eax\nor $8, %eax\nmov %eax, %cr0", "fldz");
+TRIGGER(np32, ".code32", "", "int $0x40");
+TRIGGER(ss32, ".code32",
+	"mov $0x38, %ax\nmov %ax, %ss\nmov $0x500000, %ebp",
+	"mov (%ebp), %eax");			/* above the SS limit */
+TRIGGER(gp32, ".code32", "mov $0x100, %eax", "mov %eax, %ds");
+
+/* What a case changes in the standard VM before it runs. */
+enum {
+	GATE_UD_ABSENT	= 1 << 0,
+	GATE_DF_ABSENT	= 1 << 1,
+	GATE_GP_ABSENT	= 1 << 2,
+	GATE_PF_ABSENT	= 1 << 3,
+	PF_ON_IST2	= 1 << 4,	/* #PF on its own stack */
+	RSP_UNMAPPED	= 1 << 5,	/* the stack at the fault */
+	IST1_UNMAPPED	= 1 << 6,	/* #DF's stack */
+	IST2_UNMAPPED	= 1 << 7,	/* #PF's stack, with PF_ON_IST2 */
+};
+
+struct exc_case {
+	const char *name;
+	enum guest_mode mode;
+	const unsigned char *code, *end, *at;
+	unsigned int setup;
+	int vector;		/* delivered, or SHUTDOWN */
+	long long err;		/* the error code pushed, or NO_ERR */
+};
+
+#define CODE(n)	n, n##_end, n##_at
+
+static const struct exc_case exc_cases[] = {
+	/* Table 6-1, long mode. */
+	{ "64-bit #DE: no error code", MODE_LONG, CODE(de64), 0, 0, NO_ERR },
+	{ "64-bit #DB (TF): no error code", MODE_LONG, CODE(db64), 0, 1,
+	  NO_ERR },
+	{ "64-bit #BP: no error code", MODE_LONG, CODE(bp64), 0, 3, NO_ERR },
+	{ "64-bit #UD: no error code", MODE_LONG, CODE(ud64), 0, 6, NO_ERR },
+	{ "64-bit #NM: no error code", MODE_LONG, CODE(nm64), 0, 7, NO_ERR },
+	{ "64-bit #NP (int to an absent gate): IDT error code",
+	  MODE_LONG, CODE(np64), 0, 11, 0x40 * 8 + 2 },
+	{ "64-bit #SS: error code 0", MODE_LONG, CODE(ss64), 0, 12, 0 },
+	{ "64-bit #GP: selector error code", MODE_LONG, CODE(gp64), 0, 13,
+	  0x100 },
+	{ "64-bit #PF: error code W", MODE_LONG, CODE(pf64), 0, 14, 2 },
+	/* Table 6-5, long mode. */
+	{ "64-bit #GP, its gate absent: #NP, so #DF(0)", MODE_LONG,
+	  CODE(gp64), GATE_GP_ABSENT, 8, 0 },
+	{ "64-bit #PF, its gate absent: #NP, so #DF(0)", MODE_LONG,
+	  CODE(pf64), GATE_PF_ABSENT, 8, 0 },
+	{ "64-bit #PF, its stack unmapped: #PF, so #DF(0)", MODE_LONG,
+	  CODE(pf64), PF_ON_IST2 | IST2_UNMAPPED, 8, 0 },
+	{ "64-bit #UD, its gate absent: #NP serially", MODE_LONG,
+	  CODE(ud64), GATE_UD_ABSENT, 11, 6 * 8 + 2 + 1 },
+	{ "64-bit #GP, its stack unmapped: #PF serially", MODE_LONG,
+	  CODE(gp64), RSP_UNMAPPED | PF_ON_IST2, 14, 2 },
+	{ "64-bit #UD, its stack unmapped: #PF serially", MODE_LONG,
+	  CODE(ud64), RSP_UNMAPPED | PF_ON_IST2, 14, 2 },
+	{ "64-bit #DF, its gate absent: triple fault", MODE_LONG,
+	  CODE(gp64), GATE_GP_ABSENT | GATE_DF_ABSENT, SHUTDOWN, NO_ERR },
+	{ "64-bit #DF, its stack unmapped: triple fault", MODE_LONG,
+	  CODE(pf64), PF_ON_IST2 | IST2_UNMAPPED | IST1_UNMAPPED, SHUTDOWN,
+	  NO_ERR },
+	/* Table 6-1, 32-bit protected mode. */
+	{ "32-bit #DE: no error code", MODE_PROT32, CODE(de32), 0, 0,
+	  NO_ERR },
+	{ "32-bit #DB (TF): no error code", MODE_PROT32, CODE(db32), 0, 1,
+	  NO_ERR },
+	{ "32-bit #BP: no error code", MODE_PROT32, CODE(bp32), 0, 3,
+	  NO_ERR },
+	{ "32-bit #OF: no error code", MODE_PROT32, CODE(of32), 0, 4,
+	  NO_ERR },
+	{ "32-bit #BR: no error code", MODE_PROT32, CODE(br32), 0, 5,
+	  NO_ERR },
+	{ "32-bit #UD: no error code", MODE_PROT32, CODE(ud32), 0, 6,
+	  NO_ERR },
+	{ "32-bit #NM: no error code", MODE_PROT32, CODE(nm32), 0, 7,
+	  NO_ERR },
+	{ "32-bit #NP (int to an absent gate): IDT error code",
+	  MODE_PROT32, CODE(np32), 0, 11, 0x40 * 8 + 2 },
+	{ "32-bit #SS: error code 0", MODE_PROT32, CODE(ss32), 0, 12, 0 },
+	{ "32-bit #GP: selector error code", MODE_PROT32, CODE(gp32), 0, 13,
+	  0x100 },
+	/* Table 6-5, 32-bit protected mode. */
+	{ "32-bit #GP, its gate absent: #NP, so #DF(0)", MODE_PROT32,
+	  CODE(gp32), GATE_GP_ABSENT, 8, 0 },
+	{ "32-bit #UD, its gate absent: #NP serially", MODE_PROT32,
+	  CODE(ud32), GATE_UD_ABSENT, 11, 6 * 8 + 2 + 1 },
+	{ "32-bit #DF, its gate absent: triple fault", MODE_PROT32,
+	  CODE(gp32), GATE_GP_ABSENT | GATE_DF_ABSENT, SHUTDOWN, NO_ERR },
+};
+
+/* The stacks of one run: on touched RAM, on fresh RAM, or unmapped. */
+struct stacks {
+	uint64_t rsp, ist1, ist2;
+};
+
+static struct stacks stacks_for(const struct exc_case *c, bool fresh)
+{
+	struct stacks s = {
+		.rsp = fresh ? 0x3ff000 : STACK_TOP,
+		.ist1 = fresh ? 0x3fd000 : STACK_TOP - 0x2000,
+		.ist2 = fresh ? 0x3fb000 : STACK_TOP - 0x4000,
+	};
+
+	if (c->setup & RSP_UNMAPPED)
+		s.rsp = UNMAPPED + 0x2000;
+	if (c->setup & IST2_UNMAPPED)
+		s.ist2 = UNMAPPED + 0x4000;
+	if (c->setup & IST1_UNMAPPED)
+		s.ist1 = UNMAPPED + 0x6000;
+	return s;
+}
+
+static void gate_absent(struct vm *vm, enum guest_mode mode,
+			unsigned int vector)
+{
+	unsigned int size = mode == MODE_LONG ? 16 : 8;
+	uint8_t *gate = vm_host(vm, IDT_GPA + vector * size);
+
+	gate[5] &= ~0x80;		/* P */
+}
+
+static void gate_ist(struct vm *vm, unsigned int vector, unsigned int ist)
+{
+	uint8_t *gate = vm_host(vm, IDT_GPA + vector * 16);
+
+	gate[4] = ist;
+}
+
+/* Gates, GDT, TSS and page tables of case @c; registers of the run. */
+static int exc_setup(struct vcpu *v, const struct exc_case *c,
+		     const struct stacks *s)
+{
+	bool lm = c->mode == MODE_LONG;
+	struct minivmm_sregs sregs;
+	struct minivmm_regs regs;
+	uint64_t *gdt = vm_host(v->vm, GDT_GPA);
+	uint32_t bounds[2] = { 0, 1 };
+	unsigned int i;
+
+	if (lm)
+		vm_load(v->vm, HANDLERS_GPA, handlers64, handlers64_end);
+	else
+		vm_load(v->vm, HANDLERS_GPA, handlers32, handlers32_end);
+	for (i = 0; i < 32; i++) {
+		if (lm)
+			vm_idt_set64(v->vm, i, HANDLERS_GPA + 16 * i);
+		else
+			vm_idt_set32(v->vm, i, HANDLERS_GPA + 16 * i);
+	}
+	/* A valid gate for int $0x40, then not present. */
+	if (lm)
+		vm_idt_set64(v->vm, 0x40, HANDLERS_GPA);
+	else
+		vm_idt_set32(v->vm, 0x40, HANDLERS_GPA);
+	gate_absent(v->vm, c->mode, 0x40);
+	if (c->setup & GATE_UD_ABSENT)
+		gate_absent(v->vm, c->mode, 6);
+	if (c->setup & GATE_DF_ABSENT)
+		gate_absent(v->vm, c->mode, 8);
+	if (c->setup & GATE_GP_ABSENT)
+		gate_absent(v->vm, c->mode, 13);
+	if (c->setup & GATE_PF_ABSENT)
+		gate_absent(v->vm, c->mode, 14);
+	if (lm) {
+		/* #DF always on IST1: a broken stack must not hide it. */
+		gate_ist(v->vm, 8, 1);
+		if (c->setup & PF_ON_IST2)
+			gate_ist(v->vm, 14, 2);
+		memcpy(vm_host(v->vm, TSS_GPA + 0x24), &s->ist1, 8);
+		memcpy(vm_host(v->vm, TSS_GPA + 0x2c), &s->ist2, 8);
+		/* The page directory entry of UNMAPPED: not present. */
+		((uint64_t *)vm_host(v->vm, PD_GPA))[UNMAPPED >> 21] = 0;
+	}
+	gdt[SEL_SS_4M / 8] = 0x00c09300000003ffULL;
+	memcpy(vm_host(v->vm, DATA_GPA), bounds, sizeof(bounds));
+
+	if (vcpu_get_sregs(v, &sregs) || vcpu_get_regs(v, &regs))
+		return -1;
+	sregs.gdt.limit = SEL_SS_4M + 7;
+	regs.rsp = s->rsp;
+	if (vcpu_set_sregs(v, &sregs) || vcpu_set_regs(v, &regs))
+		return -1;
+	return 0;
+}
+
+/* The stack the CPU pushed the frame of @vector on. */
+static uint64_t frame_stack(const struct exc_case *c, const struct stacks *s)
+{
+	if (c->mode == MODE_LONG && c->vector == 8)
+		return s->ist1;
+	if (c->mode == MODE_LONG && c->vector == 14 &&
+	    (c->setup & PF_ON_IST2))
+		return s->ist2;
+	return s->rsp;
+}
+
+static int exc_check_frame(struct vcpu *v, const struct exc_case *c,
+			   const struct stacks *s)
+{
+	bool lm = c->mode == MODE_LONG;
+	unsigned int word = lm ? 8 : 4;
+	/* RIP, CS, RFLAGS (and RSP, SS in 64-bit mode) */
+	unsigned int frame = (lm ? 5 : 3) * word;
+	bool has_err = c->err != NO_ERR;
+	uint64_t top = frame_stack(c, s);
+	uint64_t entry = lm ? VCPU_REG(v, r15) : VCPU_REG(v, rdi);
+	uint64_t want = top - frame - (has_err ? word : 0);
+	uint64_t w[6] = { 0 };
+	unsigned int i;
+	uint8_t *p;
+
+	CHECK_EQ(entry, want, "RSP on entry: %s error code",
+		 has_err ? "with an" : "without");
+	p = vm_host(v->vm, entry);
+	CHECK(p, "the frame at 0x%llx is not in guest RAM",
+	      (unsigned long long)entry);
+	for (i = 0; i < 6; i++)
+		memcpy(&w[i], p + i * word, word);
+	i = 0;
+	if (has_err)
+		CHECK_EQ(w[i++], c->err, "error code");
+	/* The RIP and CS a #DF pushes are undefined (SDM 6.15, #DF). */
+	if (c->vector == 8)
+		return CASE_PASS;
+	CHECK_EQ(w[i], GUEST_ADDR(c->code, c->at), "pushed RIP");
+	CHECK_EQ(w[i + 1], lm ? SEL_CODE64 : SEL_CODE32, "pushed CS");
+	if (lm)
+		CHECK_EQ(w[i + 3], s->rsp, "pushed RSP");
+	return CASE_PASS;
+}
+
+static int exc_run_once(const struct exc_case *c, bool fresh)
+{
+	struct vcpu *v = guest_create(c->mode, c->code, c->end);
+	struct stacks s = stacks_for(c, fresh);
+	struct minivmm_sregs sregs;
+	uint64_t vector;
+
+	tap_diag("%s stacks: rsp 0x%llx ist1 0x%llx ist2 0x%llx",
+		 fresh ? "untouched" : "touched", (unsigned long long)s.rsp,
+		 (unsigned long long)s.ist1, (unsigned long long)s.ist2);
+	CHECK(v, "guest setup failed");
+	CHECK(vm_add_mem(v->vm, 1, FRESH_GPA, FRESH_SIZE, 0), "slot 1");
+	CHECK(!exc_setup(v, c, &s), "setup: %s", strerror(errno));
+	if (c->vector == SHUTDOWN) {
+		CHECK(vcpu_run_expect(v, MINIVMM_EXIT_SHUTDOWN),
+		      "want a triple fault");
+		return CASE_PASS;
+	}
+	CHECK(vcpu_run_expect(v, MINIVMM_EXIT_HLT), "no handler ran");
+	vector = c->mode == MODE_LONG ? VCPU_REG(v, r14) : VCPU_REG(v, rsi);
+	CHECK_EQ(vector, c->vector, "vector delivered");
+	if (c->vector == 14) {
+		uint64_t page = (c->setup & RSP_UNMAPPED) ? s.rsp - 0x1000 :
+							    UNMAPPED;
+
+		CHECK_OK(vcpu_get_sregs(v, &sregs), "GET_SREGS");
+		CHECK_EQ(sregs.cr2 & ~0xfffULL, page, "CR2's page");
+	}
+	return exc_check_frame(v, c, &s);
+}
+
+static int exc_run(const struct exc_case *c)
+{
+	int rc = exc_run_once(c, false);
+
+	return rc == CASE_PASS ? exc_run_once(c, true) : rc;
+}
+
+#define EXC_FN(n) static int exc_##n(void) { return exc_run(&exc_cases[n]); }
+EXC_FN(0) EXC_FN(1) EXC_FN(2) EXC_FN(3) EXC_FN(4) EXC_FN(5) EXC_FN(6)
+EXC_FN(7) EXC_FN(8) EXC_FN(9) EXC_FN(10) EXC_FN(11) EXC_FN(12) EXC_FN(13)
+EXC_FN(14) EXC_FN(15) EXC_FN(16) EXC_FN(17) EXC_FN(18) EXC_FN(19)
+EXC_FN(20) EXC_FN(21) EXC_FN(22) EXC_FN(23) EXC_FN(24) EXC_FN(25)
+EXC_FN(26) EXC_FN(27) EXC_FN(28) EXC_FN(29)
+
+static int (*const exc_fns[])(void) = {
+	exc_0, exc_1, exc_2, exc_3, exc_4, exc_5, exc_6, exc_7, exc_8, exc_9,
+	exc_10, exc_11, exc_12, exc_13, exc_14, exc_15, exc_16, exc_17,
+	exc_18, exc_19, exc_20, exc_21, exc_22, exc_23, exc_24, exc_25,
+	exc_26, exc_27, exc_28, exc_29,
+};
+
+_Static_assert(ARRAY_SIZE(exc_fns) == ARRAY_SIZE(exc_cases),
+	       "one function a case");
+
+int main(void)
+{
+	struct test_case cases[ARRAY_SIZE(exc_cases)];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		cases[i].name = exc_cases[i].name;
+		cases[i].fn = exc_fns[i];
+		cases[i].timeout_s = 60;
+	}
+	return cases_run(cases, ARRAY_SIZE(cases));
+}
