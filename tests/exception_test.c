@@ -19,6 +19,11 @@
  * not mapped: #PF): benign, contributory or page fault first, then
  * contributory or page fault; and a #DF whose own delivery fails.  A
  * benign second exception cannot come from a delivery.
+ *
+ * #AC needs ring 3: its case enters ring 3 with iretq and the fault is
+ * delivered on the TSS's RSP0.  #TS is not raised: guest code meets it
+ * only in a task switch, which VT-x always exits on, or in a switch to
+ * ring 0 whose #TS would need that same switch to be delivered.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +36,9 @@
 #define FRESH_SIZE	0x200000ULL
 #define UNMAPPED	0x600000ULL	/* 2 MiB the guest's tables leave out */
 #define SEL_ABSENT	0x38		/* a data segment, not present */
+#define SEL_USER_CODE	0x43		/* 64-bit code, DPL 3, RPL 3 */
+#define SEL_USER_DATA	0x4b		/* data, DPL 3, RPL 3 */
+#define USER_RSP	0x67000ULL	/* the stack of the ring-3 code */
 #define SHUTDOWN	(-1)		/* triple fault: no vector delivered */
 #define NO_ERR		(-1)
 
@@ -75,6 +83,15 @@ TRIGGER(ss64, ".code64", "mov $0x38, %eax", "mov %eax, %ss");
 TRIGGER(gp64, ".code64", "mov $0x100, %eax",
 	"mov %eax, %ds");			/* beyond the GDT limit */
 TRIGGER(pf64, ".code64", "", "movl $1, 0x600000");
+/* CR0.AM, then iretq to ring 3 with RFLAGS.AC and a misaligned store. */
+TRIGGER(ac64, ".code64",
+	"mov %cr0, %rax\nor $0x40000, %rax\nmov %rax, %cr0\n"
+	"mov $0x68000, %rsp\n"
+	"pushq $0x4b\npushq $0x67000\n"
+	"pushfq\norl $0x40000, (%rsp)\n"
+	"pushq $0x43\nlea ac64_at(%rip), %rax\npushq %rax\n"
+	"iretq",
+	"movl $1, 0x20001");
 
 /* 32-bit protected mode, no paging. */
 TRIGGER(de32, ".code32", "xor %ecx, %ecx", "div %ecx");
@@ -102,6 +119,7 @@ enum {
 	RSP_UNMAPPED	= 1 << 5,	/* the stack at the fault */
 	IST1_UNMAPPED	= 1 << 6,	/* #DF's stack */
 	IST2_UNMAPPED	= 1 << 7,	/* #PF's stack, with PF_ON_IST2 */
+	USER		= 1 << 8,	/* ring 3: the stack is RSP0 */
 };
 
 struct exc_case {
@@ -120,12 +138,15 @@ struct exc_case {
  * EXT bit and, in 64-bit mode, counts 16-byte gates; its nested SVM
  * names the first event of a chain in EXITINTINFO and delivers an
  * injected event without the #DF rules, so a #DF re-injected after an
- * NPF comes out as the serial #NP.  Such a case cannot be checked in that
+ * NPF comes out as the serial #NP; it checks no alignment, so a
+ * misaligned store in ring 3 completes and the ud2 after it raises #UD.
+ * Such a case cannot be checked in that
  * bed: only that exact outcome makes it a SKIP, anything else fails.
  */
 enum {
 	QEMU_NO_EXT = 1,
 	QEMU_INJECTED_NO_DF = 2,
+	QEMU_NO_AC = 4,
 };
 
 #define CODE(n)	n, n##_end, n##_at
@@ -146,6 +167,8 @@ static const struct exc_case exc_cases[] = {
 	{ "64-bit GP: selector error code", MODE_LONG, CODE(gp64), 0, 13,
 	  0x100, 0 },
 	{ "64-bit PF: error code W", MODE_LONG, CODE(pf64), 0, 14, 2, 0 },
+	{ "64-bit AC (ring 3): error code 0", MODE_LONG, CODE(ac64), USER,
+	  17, 0, QEMU_NO_AC },
 	/* Table 6-5, long mode. */
 	{ "64-bit GP, its gate absent: NP, so DF(0)", MODE_LONG,
 	  CODE(gp64), GATE_GP_ABSENT, 8, 0, QEMU_INJECTED_NO_DF },
@@ -276,15 +299,21 @@ static int exc_setup(struct vcpu *v, const struct exc_case *c,
 			gate_ist(v->vm, 14, 2);
 		memcpy(vm_host(v->vm, TSS_GPA + 0x24), &s->ist1, 8);
 		memcpy(vm_host(v->vm, TSS_GPA + 0x2c), &s->ist2, 8);
+		memcpy(vm_host(v->vm, TSS_GPA + 4), &s->rsp, 8);	/* RSP0 */
 		/* The page directory entry of UNMAPPED: not present. */
 		((uint64_t *)vm_host(v->vm, PD_GPA))[UNMAPPED >> 21] = 0;
 	}
 	gdt[SEL_ABSENT / 8] = 0x00cf13000000ffffULL;
+	gdt[SEL_USER_CODE / 8] = 0x00affb000000ffffULL;
+	gdt[SEL_USER_DATA / 8] = 0x00cff3000000ffffULL;
+	/* Ring 3 may use the first 2 MiB (code, data, its stack). */
+	if (c->setup & USER)
+		*(uint64_t *)vm_host(v->vm, PD_GPA) |= 4;
 	memcpy(vm_host(v->vm, DATA_GPA), bounds, sizeof(bounds));
 
 	if (vcpu_get_sregs(v, &sregs) || vcpu_get_regs(v, &regs))
 		return -1;
-	sregs.gdt.limit = SEL_ABSENT + 7;
+	sregs.gdt.limit = SEL_USER_DATA | 7;
 	regs.rsp = s->rsp;
 	if (vcpu_set_sregs(v, &sregs) || vcpu_set_regs(v, &regs))
 		return -1;
@@ -331,6 +360,11 @@ static int exc_check_frame(struct vcpu *v, const struct exc_case *c,
 	if (c->vector == 8)
 		return CASE_PASS;
 	CHECK_EQ(w[i], GUEST_ADDR(c->code, c->at), "pushed RIP");
+	if (c->setup & USER) {
+		CHECK_EQ(w[i + 1], SEL_USER_CODE, "pushed CS");
+		CHECK_EQ(w[i + 3], USER_RSP, "pushed RSP");
+		return CASE_PASS;
+	}
 	CHECK_EQ(w[i + 1], lm ? SEL_CODE64 : SEL_CODE32, "pushed CS");
 	if (lm)
 		CHECK_EQ(w[i + 3], s->rsp, "pushed RSP");
@@ -351,6 +385,8 @@ static const char *qemu_deviation(const struct exc_case *c, bool fresh,
 		return "QEMU TCG's error code of a fault during delivery has no EXT bit";
 	if ((c->qemu & QEMU_INJECTED_NO_DF) && fresh && vector == 11)
 		return "QEMU TCG's nested SVM re-injects the first event of a chain and delivers it without #DF";
+	if ((c->qemu & QEMU_NO_AC) && vector == 6)
+		return "QEMU TCG does not check alignment: no #AC";
 	return NULL;
 }
 
@@ -409,13 +445,13 @@ EXC_FN(0) EXC_FN(1) EXC_FN(2) EXC_FN(3) EXC_FN(4) EXC_FN(5) EXC_FN(6)
 EXC_FN(7) EXC_FN(8) EXC_FN(9) EXC_FN(10) EXC_FN(11) EXC_FN(12) EXC_FN(13)
 EXC_FN(14) EXC_FN(15) EXC_FN(16) EXC_FN(17) EXC_FN(18) EXC_FN(19)
 EXC_FN(20) EXC_FN(21) EXC_FN(22) EXC_FN(23) EXC_FN(24) EXC_FN(25)
-EXC_FN(26) EXC_FN(27) EXC_FN(28) EXC_FN(29) EXC_FN(30)
+EXC_FN(26) EXC_FN(27) EXC_FN(28) EXC_FN(29) EXC_FN(30) EXC_FN(31)
 
 static int (*const exc_fns[])(void) = {
 	exc_0, exc_1, exc_2, exc_3, exc_4, exc_5, exc_6, exc_7, exc_8, exc_9,
 	exc_10, exc_11, exc_12, exc_13, exc_14, exc_15, exc_16, exc_17,
 	exc_18, exc_19, exc_20, exc_21, exc_22, exc_23, exc_24, exc_25,
-	exc_26, exc_27, exc_28, exc_29, exc_30,
+	exc_26, exc_27, exc_28, exc_29, exc_30, exc_31,
 };
 
 _Static_assert(ARRAY_SIZE(exc_fns) == ARRAY_SIZE(exc_cases),
