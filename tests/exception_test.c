@@ -34,12 +34,12 @@
 #define HANDLERS_GPA	0x18000ULL	/* 32 stubs of 16 bytes */
 #define FRESH_GPA	0x200000ULL	/* slot 1: never touched before */
 #define FRESH_SIZE	0x200000ULL
-#define UNMAPPED	0x600000ULL	/* 2 MiB the guest's tables leave out */
+#define UNMAPPED	0x600000ULL	/* 2 MiB not in the page tables */
 #define SEL_ABSENT	0x38		/* a data segment, not present */
 #define SEL_USER_CODE	0x43		/* 64-bit code, DPL 3, RPL 3 */
 #define SEL_USER_DATA	0x4b		/* data, DPL 3, RPL 3 */
 #define USER_RSP	0x67000ULL	/* the stack of the ring-3 code */
-#define SHUTDOWN	(-1)		/* triple fault: no vector delivered */
+#define SHUTDOWN	(-1)		/* triple fault: no delivery */
 #define NO_ERR		(-1)
 
 /* 16 bytes a vector: store the RSP on entry and the vector, halt. */
@@ -67,7 +67,7 @@ GUEST_CODE(handlers32, ".code32",
  * instruction, or the one after a trap), @at follows it.
  */
 #define TRIGGER(name, mode, before, at)					\
-	GUEST_CODE(name, mode, before "\n" #name "_at:\n" at "\nud2\n");	\
+	GUEST_CODE(name, mode, before "\n" #name "_at:\n" at "\nud2\n"); \
 	GUEST_LABEL(name##_at)
 
 /* 64-bit code. */
@@ -76,8 +76,9 @@ TRIGGER(db64, ".code64",
 	"pushfq\norl $0x100, (%rsp)\npopfq\nnop", "hlt");	/* TF */
 TRIGGER(bp64, ".code64", "int3", "hlt");
 TRIGGER(ud64, ".code64", "", "ud2");
+/* CR0.TS, then an x87 instruction. */
 TRIGGER(nm64, ".code64",
-	"mov %cr0, %rax\nor $8, %rax\nmov %rax, %cr0", "fldz");	/* CR0.TS */
+	"mov %cr0, %rax\nor $8, %rax\nmov %rax, %cr0", "fldz");
 TRIGGER(np64, ".code64", "mov $0x38, %eax", "mov %eax, %ds");
 TRIGGER(ss64, ".code64", "mov $0x38, %eax", "mov %eax, %ss");
 TRIGGER(gp64, ".code64", "mov $0x100, %eax",
@@ -299,7 +300,8 @@ static int exc_setup(struct vcpu *v, const struct exc_case *c,
 			gate_ist(v->vm, 14, 2);
 		memcpy(vm_host(v->vm, TSS_GPA + 0x24), &s->ist1, 8);
 		memcpy(vm_host(v->vm, TSS_GPA + 0x2c), &s->ist2, 8);
-		memcpy(vm_host(v->vm, TSS_GPA + 4), &s->rsp, 8);	/* RSP0 */
+		/* RSP0: where ring 3's #AC is delivered. */
+		memcpy(vm_host(v->vm, TSS_GPA + 4), &s->rsp, 8);
 		/* The page directory entry of UNMAPPED: not present. */
 		((uint64_t *)vm_host(v->vm, PD_GPA))[UNMAPPED >> 21] = 0;
 	}
@@ -384,7 +386,7 @@ static const char *qemu_deviation(const struct exc_case *c, bool fresh,
 	    err == (c->mode == MODE_LONG ? idx * 16 : idx * 8) + 2)
 		return "QEMU TCG's error code of a fault during delivery has no EXT bit";
 	if ((c->qemu & QEMU_INJECTED_NO_DF) && fresh && vector == 11)
-		return "QEMU TCG's nested SVM re-injects the first event of a chain and delivers it without #DF";
+		return "QEMU TCG's nested SVM re-injects a chain's first event, delivered without #DF";
 	if ((c->qemu & QEMU_NO_AC) && vector == 6)
 		return "QEMU TCG does not check alignment: no #AC";
 	return NULL;
