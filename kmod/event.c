@@ -10,6 +10,7 @@
  * backend only writes the choice into its VMCS/VMCB (ops->enter) and
  * reports what an exit interrupted (ops->exit_decode).
  */
+#include <linux/atomic.h>
 #include <asm/processor-flags.h>
 
 #include "mvm.h"
@@ -82,6 +83,24 @@ static bool mvm_held_ready(struct mvm_vcpu *vcpu, const struct mvm_event *ev)
 }
 
 /*
+ * The CPU latches one NMI while another is delivered or handled, and
+ * delivers one and latches one otherwise: NMIs sent beyond that are lost,
+ * so the count senders raised is cut to what hardware would keep.
+ */
+static void mvm_nmi_latch(struct mvm_vcpu *vcpu)
+{
+	int limit = 2, n = atomic_read(&vcpu->nmi_pending);
+
+	if (n <= 1)
+		return;
+	if (mvm_ops->nmi_blocked(vcpu) ||
+	    vcpu->interrupted.type == MVM_EVENT_NMI)
+		limit = 1;
+	while (n > limit && !atomic_try_cmpxchg(&vcpu->nmi_pending, &n, limit))
+		;
+}
+
+/*
  * Runs with interrupts off once the vCPU is in guest mode for the core
  * (run.c): an interrupt or NMI that becomes due after the peeks below
  * kicks the vCPU out of the guest again.  A new NMI or interrupt is
@@ -91,8 +110,12 @@ void mvm_events_choose(struct mvm_vcpu *vcpu, struct mvm_entry *entry)
 {
 	struct mvm_event *held = &vcpu->interrupted;
 	struct mvm_event *ev = &entry->event;
-	bool nmi = mvm_nmi_peek(vcpu);
-	int irq = mvm_irq_peek(vcpu);
+	bool nmi;
+	int irq;
+
+	mvm_nmi_latch(vcpu);
+	nmi = mvm_nmi_peek(vcpu);
+	irq = mvm_irq_peek(vcpu);
 
 	*entry = (struct mvm_entry) { };
 	if (held->type == MVM_EVENT_SOFT)

@@ -254,6 +254,66 @@ static int test_nmi_blocking(void)
 }
 
 /*
+ * Ten NMIs sent while the guest handles one: the CPU latches one of them
+ * and drops the rest, so the handler runs twice in all.  The first entry
+ * sends the ten (self-NMIs through the xAPIC ICR); the main loop waits for
+ * the second entry, then spins long enough for any further NMI to come
+ * (exits end the spin's runs: each is a chance to deliver one), and
+ * reports the count.
+ */
+GUEST_CODE(nmi_latch_guest, ".code64",
+	"mov $0xfee00000, %ebx\n"
+	"movl $0x1ff, 0xf0(%rbx)\n"	/* SVR: enabled */
+	"movl $0, 0x310(%rbx)\n"
+	"movl $0x4400, 0x300(%rbx)\n"	/* NMI to APIC ID 0 */
+	"1:\n"
+	"cmpl $2, 0x20000\n"
+	"jb 1b\n"
+	"mov $2000000, %ecx\n"
+	"2:\n"
+	"pause\n"
+	"loop 2b\n"
+	"mov 0x20000, %eax\n"
+	"out %eax, $0x84\n"
+	"hlt\n"
+	".globl nmi_latch_handler\n"
+	"nmi_latch_handler:\n"
+	"incl 0x20000\n"
+	"cmpl $1, 0x20000\n"
+	"jne 4f\n"
+	"mov $10, %edx\n"
+	"3:\n"
+	"movl $0, 0x310(%rbx)\n"
+	"movl $0x4400, 0x300(%rbx)\n"
+	"dec %edx\n"
+	"jnz 3b\n"
+	"4:\n"
+	"iretq\n");
+GUEST_LABEL(nmi_latch_handler);
+
+static int test_nmi_latch(void)
+{
+	struct minivmm_create_irqchip ic = { 0 };
+	struct vm *vm = vm_std_create();
+	struct vcpu *v;
+	uint32_t *data;
+
+	CHECK(vm, "VM setup failed");
+	if (ioctl(vm->fd, MINIVMM_CREATE_IRQCHIP, &ic))
+		return case_skip("MINIVMM_CREATE_IRQCHIP: %s", strerror(errno));
+	vm_load_code(vm, nmi_latch_guest);
+	v = vcpu_create(vm, 0);
+	CHECK(v, "vcpu");
+	CHECK_OK(vcpu_set_mode(v, MODE_LONG), "mode");
+	vm_idt_set64(vm, 2, GUEST_ADDR(nmi_latch_guest, nmi_latch_handler));
+	data = vm_host(vm, 0x20000);
+	CHECK(vcpu_run_expect(v, MINIVMM_EXIT_IO), "no OUT");
+	CHECK_EQ(v->run->io.port, 0x84, "port");
+	CHECK_EQ(data[0], 2, "NMI handler entries (one latched of ten)");
+	return CASE_PASS;
+}
+
+/*
  * CR8 and the LAPIC TPR are one register: CR8 writes show in the xAPIC
  * TPR and back.  With CR8 = 15 a self-IPI (0x40) waits; lowering CR8 to 0
  * delivers it before the next instruction.  Results at 0x20000..: TPR
@@ -323,6 +383,7 @@ static const struct test_case cases[] = {
 	{ "#GP in real mode pushes no error code", test_rm_exception, 0 },
 	{ "interrupt stream: each delivered once", test_irq_stream, 120 },
 	{ "NMI blocked in the NMI handler until IRET", test_nmi_blocking, 60 },
+	{ "ten NMIs during an NMI handler: one latched", test_nmi_latch, 120 },
 	{ "CR8 is the LAPIC TPR; lowering it delivers", test_cr8_tpr, 60 },
 };
 
