@@ -271,6 +271,8 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR 
 #define EPT_IGNORE_PAT			BIT_ULL(6)
 /* EPT violation qualification: what the entry allowed (R, W, X). */
 #define EPT_QUAL_PERMS			(7ull << 3)
+#define EPT_QUAL_LINEAR_VALID		BIT(7)
+#define EPT_QUAL_LINEAR_XLATED		BIT(8)
 #define EPTP_WB				6ull
 #define EPTP_WALK4			(3ull << 3)
 

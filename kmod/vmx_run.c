@@ -466,6 +466,12 @@ static void vmx_decode_ept_violation(struct mvm_exit *exit)
 	exit->npf.write = qual & BIT(1);
 	/* Bits 5:3: what the entry allows; none at all is not mapped. */
 	exit->npf.not_present = !(qual & EPT_QUAL_PERMS);
+	/*
+	 * A valid guest linear address (bit 7) whose translation is not
+	 * what was accessed (bit 8 clear): the guest's own page walk.
+	 */
+	exit->npf.not_mmio = (qual & EPT_QUAL_LINEAR_VALID) &&
+			     !(qual & EPT_QUAL_LINEAR_XLATED);
 }
 
 /* Exits that take no operand but the instruction's length. */

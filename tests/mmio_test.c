@@ -132,6 +132,13 @@ GUEST_CODE(bad_insn_guest, ".code64",
 	"hlt\n");
 GUEST_LABEL(bad_insn_fldt);
 
+/* A load through a page table that lies where no RAM is (walk_mmio). */
+GUEST_CODE(walk_guest, ".code64",
+	"mov $0x40000000, %ebx\n"
+	"walk_load: mov (%rbx), %eax\n"
+	"hlt\n");
+GUEST_LABEL(walk_load);
+
 /* Runs at a high virtual address mapped with 4 KiB pages. */
 GUEST_CODE(highva_guest, ".code64",
 	"mov $" M ", %ebx\n"
@@ -524,6 +531,31 @@ static int test_bad_insn(void)
 	return CASE_PASS;
 }
 
+/*
+ * The guest's own page walk reaching a page table outside RAM is not the
+ * instruction's MMIO access (the CPU reads that entry, not the data):
+ * both backends report it as an INTERNAL_ERROR exit, with rip still on
+ * the load, never an MMIO exit at the page table's address.
+ */
+static int test_walk_mmio(void)
+{
+	struct vcpu *v = GUEST_CREATE(MODE_LONG, walk_guest);
+	uint64_t *pde;
+
+	CHECK(v, "guest setup failed");
+	/* The 2 MiB at 1 GiB through a page table at MMIO_GPA + 16 MiB. */
+	pde = vm_host(v->vm, PD_GPA + 0x1000);
+	CHECK(pde, "no PD");
+	*pde = (MMIO_GPA + 0x1000000) | 0x7;
+	if (!vcpu_run_expect(v, MINIVMM_EXIT_INTERNAL_ERROR))
+		return CASE_FAIL;
+	CHECK_EQ(v->run->internal.suberror,
+		 MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT, "suberror");
+	CHECK_EQ(VCPU_REG(v, rip), GUEST_ADDR(walk_guest, walk_load),
+		 "rip still at the load");
+	return CASE_PASS;
+}
+
 static const struct test_case cases[] = {
 	{ "64-bit MMIO stores and loads, all decoded forms", test_mmio64, 60 },
 	{ "32-bit MMIO stores and loads", test_mmio32, 0 },
@@ -538,6 +570,7 @@ static const struct test_case cases[] = {
 	  test_split_insn, 0 },
 	{ "an instruction running from RAM into MMIO", test_straddle, 0 },
 	{ "undecodable MMIO instruction gives INTERNAL_ERROR", test_bad_insn, 0 },
+	{ "a page walk reaching MMIO is not an MMIO access", test_walk_mmio, 0 },
 };
 
 int main(void)
