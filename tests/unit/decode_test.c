@@ -930,6 +930,48 @@ static void mov_cr_tests(void)
 }
 #define MOV_CR_TESTS	(4 + ARRAY_SIZE(crcases))
 
+/* MOV DR: DR0-DR7 both ways; LOCK and REX.R (DR8+) are #UD. */
+static const struct crcase drcases[] = {
+	{ "mov dr0, eax", M32, "0f 23 c0", 0, 0, 3, 0, 0, 1 },
+	{ "mov ebx, dr6", M32, "0f 21 f3", 0, 0, 3, 6, 3, 0 },
+	{ "mov dr7, r10", M64, "41 0f 23 fa", 0, 0, 4, 7, 10, 1 },
+	{ "mov rax, dr3 with mod 0", M64, "0f 21 18", 0, 0, 3, 3, 0, 0 },
+	{ "mov dr4, esi (16-bit code)", M16, "0f 23 e6", 0, 0, 3, 4, 6, 1 },
+	{ "rex.r is dr8: #UD", M64, "44 0f 23 c0", 0, -EOPNOTSUPP, 0, 0, 0,
+	  0 },
+	{ "lock is #UD", M32, "f0 0f 23 c0", 0, -EOPNOTSUPP, 0, 0, 0, 0 },
+	{ "mov cr0, eax is not mov dr", M32, "0f 22 c0", 0, -EOPNOTSUPP, 0, 0,
+	  0, 0 },
+	{ "cut before modrm", M64, "0f 21", 0, -ENODATA, 0, 0, 0, 0 },
+	{ "16 bytes", M64, "66 66 66 66 66 66 66 66 66 66 66 66 66 0f 23 c0",
+	  0, -E2BIG, 0, 0, 0, 0 },
+};
+
+static void mov_dr_tests(void)
+{
+	struct mvm_insn_cr insn;
+	unsigned int i, n;
+	u8 buf[32];
+	int ret, ok;
+
+	for (i = 0; i < ARRAY_SIZE(drcases); i++) {
+		const struct crcase *c = &drcases[i];
+
+		n = hex_parse(c->hex, buf, sizeof(buf));
+		ret = mvm_insn_decode_mov_dr(buf, n, c->mode, &insn);
+		ok = ret == c->ret;
+		if (!ret)
+			ok = ok && insn.len == c->len && insn.cr == c->cr &&
+			     insn.gpr == c->gpr && insn.to_cr == c->to_cr &&
+			     !insn.lock;
+		if (!ok)
+			tap_diag("ret %d len %u dr %u gpr %u to_dr %d", ret,
+				 insn.len, insn.cr, insn.gpr, insn.to_cr);
+		tap_ok(ok, "mov dr: %s", c->name);
+	}
+}
+#define MOV_DR_TESTS	ARRAY_SIZE(drcases)
+
 /* The prefixes of INS/OUTS whose length the CPU reported. */
 struct iocase {
 	const char *name;
@@ -991,7 +1033,7 @@ int main(void)
 		else
 			planned += 4;	/* decoded, trailing, truncated, prefix */
 	planned += 15 + 9;
-	planned += PREFIX_TESTS + OP_LEN_TESTS + MOV_CR_TESTS +
+	planned += PREFIX_TESTS + OP_LEN_TESTS + MOV_CR_TESTS + MOV_DR_TESTS +
 		   STRING_IO_TESTS;
 	tap_plan(planned);
 	for (i = 0; i < NCASES; i++)
@@ -1001,6 +1043,7 @@ int main(void)
 	prefix_tests();
 	op_len_tests();
 	mov_cr_tests();
+	mov_dr_tests();
 	string_io_tests();
 	return tap_finish();
 }
