@@ -27,22 +27,15 @@ cpus=${BOCHS_CPUS:-1}
 # Bochs' notion of its speed; 20M and 100M gave the same boot (see
 # tests/beds/README.md).
 ips=${BOCHS_IPS:-100000000}
-while getopts "i:l:m:t:K:c:p:n:f" opt; do
-	case $opt in
-	i) initrd=$OPTARG ;;
-	l) log=$OPTARG ;;
-	m) mode=$OPTARG ;;
-	t) wall=$OPTARG ;;
-	K) kver=$OPTARG ;;
-	c) cpus=$OPTARG ;;
-	p) ips=$OPTARG ;;
-	n) name=$OPTARG ;;
-	f) follow=1 ;;
-	*) exit 1 ;;
+# The options of this bed alone (bed_opts in lib.sh parses the others).
+bed_opt()
+{
+	case $1 in
+	p) ips=$2 ;;
+	n) name=$2 ;;
 	esac
-done
-[ -n "$initrd" ] && [ -n "$log" ] || { echo "usage: see $0" >&2; exit 1; }
-[ -n "$kver" ] || kver=$(bed_kver)
+}
+bed_opts "p:n:" "$@"
 
 log=$(realpath -m "$log")
 work=$log.d

@@ -55,3 +55,31 @@ bochs_wall()
 	[ "$wall" -le "$max" ] || wall=$max
 	echo "$wall"
 }
+
+# bed_opts EXTRA [ARG...]: parses the options of every bed script (see
+# qemu.sh) into initrd, log, mode, wall, kver, cpus and follow, whose
+# defaults the caller sets.  EXTRA holds the getopts letters of the bed's
+# own options; for each of those it calls "bed_opt LETTER OPTARG", which
+# the bed defines.  A bad option, or no -i or -l, exits 1; no -K is the
+# newest kernel (bed_kver).
+bed_opts()
+{
+	local extra=$1 opt OPTIND=1
+	shift
+	while getopts "i:l:m:t:K:c:f$extra" opt; do
+		case $opt in
+		i) initrd=$OPTARG ;;
+		l) log=$OPTARG ;;
+		m) mode=$OPTARG ;;
+		t) wall=$OPTARG ;;
+		K) kver=$OPTARG ;;
+		c) cpus=$OPTARG ;;
+		f) follow=1 ;;
+		'?') exit 1 ;;
+		*) bed_opt "$opt" "${OPTARG-}" ;;
+		esac
+	done
+	[ -n "$initrd" ] && [ -n "$log" ] ||
+		{ echo "usage: see $0" >&2; exit 1; }
+	[ -n "$kver" ] || kver=$(bed_kver)
+}

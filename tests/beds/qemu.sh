@@ -24,20 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 initrd='' log='' mode=check wall=600 kver='' follow=0 cpus=1
-while getopts "i:l:m:t:K:c:f" opt; do
-	case $opt in
-	i) initrd=$OPTARG ;;
-	l) log=$OPTARG ;;
-	m) mode=$OPTARG ;;
-	t) wall=$OPTARG ;;
-	K) kver=$OPTARG ;;
-	c) cpus=$OPTARG ;;
-	f) follow=1 ;;
-	*) exit 1 ;;
-	esac
-done
-[ -n "$initrd" ] && [ -n "$log" ] || { echo "usage: see $0" >&2; exit 1; }
-[ -n "$kver" ] || kver=$(bed_kver)
+bed_opts "" "$@"
 
 token=$(new_token)
 echo "$token" > "$log.token"

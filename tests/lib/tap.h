@@ -3,12 +3,12 @@
  * tap.h - a tiny TAP producer in the spirit of kselftest.h.
  *
  * The one TAP producer of every C test: the in-bed tests of tests/ (with
- * case.h's forked cases on top) and the VMM's host unit tests
- * (vmm/tests).  A test calls tap_plan(n), then exactly n of
- * tap_ok()/tap_skip(), and ends with "return tap_finish();"; a test that
- * does not know its count up front skips tap_plan() and tap_finish()
- * prints the plan last.  Diagnostics go to stdout as "# ..." lines so
- * they stay in order with the results.
+ * case.h's forked cases on top), the VMM's host unit tests (vmm/tests)
+ * and the host unit tests of kmod code (tests/unit).  A test calls
+ * tap_plan(n), then exactly n of tap_ok()/tap_skip(), and ends with
+ * "return tap_finish();"; a test that does not know its count up front
+ * skips tap_plan() and tap_finish() prints the plan last.  Diagnostics
+ * go to stdout as "# ..." lines so they stay in order with the results.
  */
 #ifndef TESTS_TAP_H
 #define TESTS_TAP_H

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../../kmod/x86_decode.h"
+#include "../lib/tap.h"
 
 #define M16	MVM_INSN_MODE16
 #define M32	MVM_INSN_MODE32
@@ -467,21 +468,7 @@ static const struct dcase cases[] = {
 	  { 0 } },
 };
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NCASES		ARRAY_SIZE(cases)
-
-static unsigned int test_nr;
-static unsigned int failed;
-
-static void tap(int ok, const char *fmt, const char *name)
-{
-	test_nr++;
-	if (!ok)
-		failed++;
-	printf("%sok %u - ", ok ? "" : "not ", test_nr);
-	printf(fmt, name);
-	printf("\n");
-}
 
 static unsigned int hex_parse(const char *hex, u8 *buf, unsigned int max)
 {
@@ -546,7 +533,7 @@ static int insn_matches(const struct dcase *c, const struct mvm_insn *got,
 			 got->base, got->index, got->scale,
 			 (unsigned long long)got->disp, got->rip_rel);
 	if (why[0])
-		printf("# %s [%s]: %s\n", c->name, mode_name(c->mode), why);
+		tap_diag("%s [%s]: %s", c->name, mode_name(c->mode), why);
 	return !why[0];
 }
 
@@ -562,31 +549,31 @@ static void case_run(const struct dcase *c)
 	ret = mvm_insn_decode(buf, len, c->mode, &insn);
 	if (c->ret) {
 		if (ret != c->ret)
-			printf("# %s: ret %d want %d\n", c->name, ret, c->ret);
-		tap(ret == c->ret, "%s: rejected", c->name);
+			tap_diag("%s: ret %d want %d", c->name, ret, c->ret);
+		tap_ok(ret == c->ret, "%s: rejected", c->name);
 		return;
 	}
 	ok = ret == 0;
 	if (!ok)
-		printf("# %s [%s]: ret %d\n", c->name, mode_name(c->mode), ret);
-	tap(ok && insn_matches(c, &insn, len), "%s: decoded", c->name);
+		tap_diag("%s [%s]: ret %d", c->name, mode_name(c->mode), ret);
+	tap_ok(ok && insn_matches(c, &insn, len), "%s: decoded", c->name);
 
 	/* Bytes after the instruction change nothing. */
 	ret = mvm_insn_decode(buf, sizeof(buf), c->mode, &again);
-	tap(ret == 0 && insn_matches(c, &again, len),
-	    "%s: trailing bytes ignored", c->name);
+	tap_ok(ret == 0 && insn_matches(c, &again, len),
+	       "%s: trailing bytes ignored", c->name);
 
 	/* Cut anywhere: -ENODATA, never a shorter instruction. */
 	ok = 1;
 	for (i = 0; i < len; i++) {
 		ret = mvm_insn_decode(buf, i, c->mode, &again);
 		if (ret != -ENODATA) {
-			printf("# %s: %u of %u bytes: ret %d\n", c->name, i,
-			       len, ret);
+			tap_diag("%s: %u of %u bytes: ret %d", c->name, i,
+				 len, ret);
 			ok = 0;
 		}
 	}
-	tap(ok, "%s: every truncation is -ENODATA", c->name);
+	tap_ok(ok, "%s: every truncation is -ENODATA", c->name);
 
 	/* One more prefix (DS, a no-op): one byte longer, or too long. */
 	big[0] = 0x3e;
@@ -598,7 +585,7 @@ static void case_run(const struct dcase *c)
 		/* The last segment override wins. */
 		ok = ret == 0 && again.seg == (insn.seg ? insn.seg : 0x3e) &&
 		     insn_matches(c, &again, len + 1);
-	tap(ok, "%s: with a DS prefix", c->name);
+	tap_ok(ok, "%s: with a DS prefix", c->name);
 }
 
 /* The register write-back of loads and the value of stores. */
@@ -607,44 +594,41 @@ static void result_tests(void)
 	const u64 old = 0x1122334455667788ULL;
 	struct mvm_insn st = { .mem_size = 2, .reg = 0 };
 
-	tap(mvm_insn_load_result(old, 0xaabbccddeeff0099ULL, 1, MERGE, 1,
-				 false) == 0x1122334455667799ULL,
-	    "%s", "load: 8-bit merge keeps bits 63:8");
-	tap(mvm_insn_load_result(old, 0x99, 1, MERGE, 1, true) ==
-	    0x1122334455669988ULL, "%s", "load: AH merge writes bits 15:8");
-	tap(mvm_insn_load_result(old, 0xbeef, 2, MERGE, 2, false) ==
-	    0x112233445566beefULL, "%s", "load: 16-bit merge");
-	tap(mvm_insn_load_result(old, 0xdeadbeefcafeULL, 4, ZX, 4, false) ==
-	    0xbeefcafeULL, "%s", "load: 32-bit zero-extends to 64");
-	tap(mvm_insn_load_result(old, 0x8000000000000001ULL, 8, ZX, 8,
-				 false) == 0x8000000000000001ULL,
-	    "%s", "load: 64-bit replaces");
-	tap(mvm_insn_load_result(old, 0x80, 1, ZX, 4, false) == 0x80,
-	    "%s", "movzx r32, m8");
-	tap(mvm_insn_load_result(old, 0x80, 1, SX, 4, false) == 0xffffff80,
-	    "%s", "movsx r32, m8: sign, then zero-extend to 64");
-	tap(mvm_insn_load_result(old, 0x8000, 2, SX, 8, false) ==
-	    0xffffffffffff8000ULL, "%s", "movsx r64, m16");
-	tap(mvm_insn_load_result(old, 0xff, 1, SX, 2, false) ==
-	    0x112233445566ffffULL, "%s", "movsx r16, m8 merges 16 bits");
-	tap(mvm_insn_load_result(old, 0x7f, 1, SX, 8, false) == 0x7f,
-	    "%s", "movsx r64, m8 positive");
-	tap(mvm_insn_load_result(old, 0xffff, 2, ZX, 2, false) ==
-	    0x112233445566ffffULL, "%s", "movzx r16, m16 merges");
-	tap(mvm_insn_store_value(&st, old) == 0x7788, "%s",
-	    "store: register truncated to 2 bytes");
+	TAP_EQ(mvm_insn_load_result(old, 0xaabbccddeeff0099ULL, 1, MERGE, 1,
+				    false), 0x1122334455667799ULL,
+	       "load: 8-bit merge keeps bits 63:8");
+	TAP_EQ(mvm_insn_load_result(old, 0x99, 1, MERGE, 1, true),
+	       0x1122334455669988ULL, "load: AH merge writes bits 15:8");
+	TAP_EQ(mvm_insn_load_result(old, 0xbeef, 2, MERGE, 2, false),
+	       0x112233445566beefULL, "load: 16-bit merge");
+	TAP_EQ(mvm_insn_load_result(old, 0xdeadbeefcafeULL, 4, ZX, 4, false),
+	       0xbeefcafeULL, "load: 32-bit zero-extends to 64");
+	TAP_EQ(mvm_insn_load_result(old, 0x8000000000000001ULL, 8, ZX, 8,
+				    false), 0x8000000000000001ULL,
+	       "load: 64-bit replaces");
+	TAP_EQ(mvm_insn_load_result(old, 0x80, 1, ZX, 4, false), 0x80,
+	       "movzx r32, m8");
+	TAP_EQ(mvm_insn_load_result(old, 0x80, 1, SX, 4, false), 0xffffff80,
+	       "movsx r32, m8: sign, then zero-extend to 64");
+	TAP_EQ(mvm_insn_load_result(old, 0x8000, 2, SX, 8, false),
+	       0xffffffffffff8000ULL, "movsx r64, m16");
+	TAP_EQ(mvm_insn_load_result(old, 0xff, 1, SX, 2, false),
+	       0x112233445566ffffULL, "movsx r16, m8 merges 16 bits");
+	TAP_EQ(mvm_insn_load_result(old, 0x7f, 1, SX, 8, false), 0x7f,
+	       "movsx r64, m8 positive");
+	TAP_EQ(mvm_insn_load_result(old, 0xffff, 2, ZX, 2, false),
+	       0x112233445566ffffULL, "movzx r16, m16 merges");
+	TAP_EQ(mvm_insn_store_value(&st, old), 0x7788,
+	       "store: register truncated to 2 bytes");
 	st.mem_size = 1;
 	st.high8 = true;
-	tap(mvm_insn_store_value(&st, old) == 0x77, "%s",
-	    "store: AH is bits 15:8");
+	TAP_EQ(mvm_insn_store_value(&st, old), 0x77, "store: AH is bits 15:8");
 	st.high8 = false;
 	st.mem_size = 8;
-	tap(mvm_insn_store_value(&st, old) == old, "%s",
-	    "store: 8 bytes whole");
+	TAP_EQ(mvm_insn_store_value(&st, old), old, "store: 8 bytes whole");
 	st.has_imm = true;
 	st.imm = 0xfffffffffffffffeULL;
-	tap(mvm_insn_store_value(&st, old) == st.imm, "%s",
-	    "store: immediate");
+	TAP_EQ(mvm_insn_store_value(&st, old), st.imm, "store: immediate");
 }
 
 /* The same bytes mean different sizes in different modes. */
@@ -656,29 +640,29 @@ static void mode_tests(void)
 	int ret;
 
 	ret = mvm_insn_decode(mov, sizeof(mov), M16, &insn);
-	tap(!ret && insn.mem_size == 2 && insn.addr_size == 2, "%s",
-	    "8b 00 is 16-bit in 16-bit code");
+	ok(!ret && insn.mem_size == 2 && insn.addr_size == 2,
+	   "8b 00 is 16-bit in 16-bit code");
 	ret = mvm_insn_decode(mov, sizeof(mov), M32, &insn);
-	tap(!ret && insn.mem_size == 4 && insn.addr_size == 4, "%s",
-	    "8b 00 is 32-bit in 32-bit code");
+	ok(!ret && insn.mem_size == 4 && insn.addr_size == 4,
+	   "8b 00 is 32-bit in 32-bit code");
 	ret = mvm_insn_decode(mov, sizeof(mov), M64, &insn);
-	tap(!ret && insn.mem_size == 4 && insn.addr_size == 8, "%s",
-	    "8b 00 is 32-bit, 64-bit address in 64-bit code");
+	ok(!ret && insn.mem_size == 4 && insn.addr_size == 8,
+	   "8b 00 is 32-bit, 64-bit address in 64-bit code");
 	ret = mvm_insn_decode(opsz, sizeof(opsz), M16, &insn);
-	tap(!ret && insn.mem_size == 4, "%s", "66 8b 00 is 32-bit in 16");
+	ok(!ret && insn.mem_size == 4, "66 8b 00 is 32-bit in 16");
 	ret = mvm_insn_decode(opsz, sizeof(opsz), M32, &insn);
-	tap(!ret && insn.mem_size == 2, "%s", "66 8b 00 is 16-bit in 32");
+	ok(!ret && insn.mem_size == 2, "66 8b 00 is 16-bit in 32");
 	ret = mvm_insn_decode(moffs, sizeof(moffs), M16, &insn);
-	tap(!ret && insn.len == 3 && insn.disp == 0x0201, "%s",
-	    "a1 moffs16 in 16-bit code");
+	ok(!ret && insn.len == 3 && insn.disp == 0x0201,
+	   "a1 moffs16 in 16-bit code");
 	ret = mvm_insn_decode(moffs, sizeof(moffs), M32, &insn);
-	tap(!ret && insn.len == 5 && insn.disp == 0x04030201, "%s",
-	    "a1 moffs32 in 32-bit code");
+	ok(!ret && insn.len == 5 && insn.disp == 0x04030201,
+	   "a1 moffs32 in 32-bit code");
 	ret = mvm_insn_decode(moffs, sizeof(moffs), M64, &insn);
-	tap(!ret && insn.len == 9 && insn.disp == 0x0807060504030201ULL,
-	    "%s", "a1 moffs64 in 64-bit code");
+	ok(!ret && insn.len == 9 && insn.disp == 0x0807060504030201ULL,
+	   "a1 moffs64 in 64-bit code");
 	ret = mvm_insn_decode(mov, sizeof(mov), (enum mvm_insn_mode)7, &insn);
-	tap(ret == -EINVAL, "%s", "an unknown mode is -EINVAL");
+	ok(ret == -EINVAL, "an unknown mode is -EINVAL");
 }
 
 /* The prefix scanner: what each prefix says and where the opcode is. */
@@ -756,26 +740,26 @@ static void prefix_tests(void)
 			ok = ok && p.len == c->len && p.rex == c->rex &&
 			     p.seg == c->seg && pfx_flags(&p) == c->flags;
 		if (!ok)
-			printf("# ret %d len %u rex %#x seg %#x flags %#x\n",
-			       ret, p.len, p.rex, p.seg, pfx_flags(&p));
-		tap(ok, "prefixes: %s", c->name);
+			tap_diag("ret %d len %u rex %#x seg %#x flags %#x",
+				 ret, p.len, p.rex, p.seg, pfx_flags(&p));
+		tap_ok(ok, "prefixes: %s", c->name);
 
 		/* Cut before the opcode: -ENODATA, never an opcode. */
 		ok = 1;
 		for (n = 0; !c->ret && n <= (unsigned int)c->len; n++)
 			if (mvm_insn_prefixes(buf, n, c->mode, &p) != -ENODATA)
 				ok = 0;
-		tap(ok, "prefixes: %s: every cut is -ENODATA", c->name);
+		tap_ok(ok, "prefixes: %s: every cut is -ENODATA", c->name);
 	}
 	buf[0] = 0x90;
-	tap(mvm_insn_prefixes(buf, 1, (enum mvm_insn_mode)3, &p) == -EINVAL,
-	    "%s", "prefixes: an unknown mode is -EINVAL");
+	ok(mvm_insn_prefixes(buf, 1, (enum mvm_insn_mode)3, &p) == -EINVAL,
+	   "prefixes: an unknown mode is -EINVAL");
 
 	ok = mvm_insn_seg_reg(0) == -1 && mvm_insn_seg_reg(0x90) == -1 &&
 	     mvm_insn_seg_reg(0x66) == -1;
 	for (i = 0; i < ARRAY_SIZE(seg_bytes); i++)
 		ok = ok && mvm_insn_seg_reg(seg_bytes[i]) == (int)i;
-	tap(ok, "%s", "prefixes: ES CS SS DS FS GS are segment registers 0-5");
+	tap_ok(ok, "prefixes: ES CS SS DS FS GS are segment registers 0-5");
 }
 #define PREFIX_TESTS	(2 * ARRAY_SIZE(pcases) + 2)
 
@@ -827,20 +811,20 @@ static void op_len_tests(void)
 		op_len = hex_parse(c->op, op, sizeof(op));
 		ret = mvm_insn_op_len(buf, n, c->mode, op, op_len);
 		if (ret != c->ret)
-			printf("# ret %d want %d\n", ret, c->ret);
-		tap(ret == c->ret, "op_len: %s", c->name);
+			tap_diag("ret %d want %d", ret, c->ret);
+		tap_ok(ret == c->ret, "op_len: %s", c->name);
 
 		/* Bytes after it change nothing, a cut one stays cut. */
 		ret = mvm_insn_op_len(buf, sizeof(buf), c->mode, op, op_len);
 		ok = c->ret == -ENODATA ? ret == -EINVAL : ret == c->ret;
-		tap(ok, "op_len: %s: trailing bytes", c->name);
+		tap_ok(ok, "op_len: %s: trailing bytes", c->name);
 	}
 	op[0] = 0xf4;
 	buf[0] = 0xf4;
 	ok = mvm_insn_op_len(buf, 1, M64, op, 0) == -EINVAL &&
 	     mvm_insn_op_len(buf, 1, M64, op, 16) == -EINVAL &&
 	     mvm_insn_op_len(buf, 1, (enum mvm_insn_mode)3, op, 1) == -EINVAL;
-	tap(ok, "%s", "op_len: no opcode, a 16-byte one or no mode: -EINVAL");
+	tap_ok(ok, "op_len: no opcode, a 16-byte one or no mode: -EINVAL");
 }
 #define OP_LEN_TESTS	(2 * ARRAY_SIZE(lcases) + 1)
 
@@ -876,8 +860,8 @@ static int mov_cr_all(enum mvm_insn_mode mode, u8 op)
 				    insn.gpr != gpr ||
 				    insn.to_cr != (op == 0x22) || insn.lock ||
 				    insn.op_size != (mode == M64 ? 8 : 4)) {
-					printf("# cr %u gpr %u mod %u\n", cr,
-					       gpr, mod);
+					tap_diag("cr %u gpr %u mod %u", cr,
+						 gpr, mod);
 					ok = 0;
 				}
 			}
@@ -923,10 +907,10 @@ static void mov_cr_tests(void)
 	u8 buf[32];
 	int ret, ok;
 
-	tap(mov_cr_all(M64, 0x22), "%s", "mov cr: every CR from every GPR, 64");
-	tap(mov_cr_all(M64, 0x20), "%s", "mov cr: every CR to every GPR, 64");
-	tap(mov_cr_all(M32, 0x22), "%s", "mov cr: CR0-7 from every GPR, 32");
-	tap(mov_cr_all(M16, 0x20), "%s", "mov cr: CR0-7 to every GPR, 16");
+	ok(mov_cr_all(M64, 0x22), "mov cr: every CR from every GPR, 64");
+	ok(mov_cr_all(M64, 0x20), "mov cr: every CR to every GPR, 64");
+	ok(mov_cr_all(M32, 0x22), "mov cr: CR0-7 from every GPR, 32");
+	ok(mov_cr_all(M16, 0x20), "mov cr: CR0-7 to every GPR, 16");
 	for (i = 0; i < ARRAY_SIZE(crcases); i++) {
 		const struct crcase *c = &crcases[i];
 
@@ -939,12 +923,54 @@ static void mov_cr_tests(void)
 			     insn.gpr == c->gpr && insn.to_cr == c->to_cr &&
 			     insn.lock == (buf[0] == 0xf0);
 		if (!ok)
-			printf("# ret %d len %u cr %u gpr %u to_cr %d\n", ret,
-			       insn.len, insn.cr, insn.gpr, insn.to_cr);
-		tap(ok, "mov cr: %s", c->name);
+			tap_diag("ret %d len %u cr %u gpr %u to_cr %d", ret,
+				 insn.len, insn.cr, insn.gpr, insn.to_cr);
+		tap_ok(ok, "mov cr: %s", c->name);
 	}
 }
 #define MOV_CR_TESTS	(4 + ARRAY_SIZE(crcases))
+
+/* MOV DR: DR0-DR7 both ways; LOCK and REX.R (DR8+) are #UD. */
+static const struct crcase drcases[] = {
+	{ "mov dr0, eax", M32, "0f 23 c0", 0, 0, 3, 0, 0, 1 },
+	{ "mov ebx, dr6", M32, "0f 21 f3", 0, 0, 3, 6, 3, 0 },
+	{ "mov dr7, r10", M64, "41 0f 23 fa", 0, 0, 4, 7, 10, 1 },
+	{ "mov rax, dr3 with mod 0", M64, "0f 21 18", 0, 0, 3, 3, 0, 0 },
+	{ "mov dr4, esi (16-bit code)", M16, "0f 23 e6", 0, 0, 3, 4, 6, 1 },
+	{ "rex.r is dr8: #UD", M64, "44 0f 23 c0", 0, -EOPNOTSUPP, 0, 0, 0,
+	  0 },
+	{ "lock is #UD", M32, "f0 0f 23 c0", 0, -EOPNOTSUPP, 0, 0, 0, 0 },
+	{ "mov cr0, eax is not mov dr", M32, "0f 22 c0", 0, -EOPNOTSUPP, 0, 0,
+	  0, 0 },
+	{ "cut before modrm", M64, "0f 21", 0, -ENODATA, 0, 0, 0, 0 },
+	{ "16 bytes", M64, "66 66 66 66 66 66 66 66 66 66 66 66 66 0f 23 c0",
+	  0, -E2BIG, 0, 0, 0, 0 },
+};
+
+static void mov_dr_tests(void)
+{
+	struct mvm_insn_cr insn;
+	unsigned int i, n;
+	u8 buf[32];
+	int ret, ok;
+
+	for (i = 0; i < ARRAY_SIZE(drcases); i++) {
+		const struct crcase *c = &drcases[i];
+
+		n = hex_parse(c->hex, buf, sizeof(buf));
+		ret = mvm_insn_decode_mov_dr(buf, n, c->mode, &insn);
+		ok = ret == c->ret;
+		if (!ret)
+			ok = ok && insn.len == c->len && insn.cr == c->cr &&
+			     insn.gpr == c->gpr && insn.to_cr == c->to_cr &&
+			     !insn.lock;
+		if (!ok)
+			tap_diag("ret %d len %u dr %u gpr %u to_dr %d", ret,
+				 insn.len, insn.cr, insn.gpr, insn.to_cr);
+		tap_ok(ok, "mov dr: %s", c->name);
+	}
+}
+#define MOV_DR_TESTS	ARRAY_SIZE(drcases)
 
 /* The prefixes of INS/OUTS whose length the CPU reported. */
 struct iocase {
@@ -990,9 +1016,9 @@ static void string_io_tests(void)
 			ok = ok && mvm_insn_seg_reg(p.seg) == c->seg &&
 			     p.adsize == c->adsize && p.len + 1U == c->len;
 		if (!ok)
-			printf("# ret %d seg %#x adsize %d\n", ret, p.seg,
-			       p.adsize);
-		tap(ok, "string io: %s", c->name);
+			tap_diag("ret %d seg %#x adsize %d", ret, p.seg,
+				 p.adsize);
+		tap_ok(ok, "string io: %s", c->name);
 	}
 }
 #define STRING_IO_TESTS	ARRAY_SIZE(iocases)
@@ -1007,9 +1033,9 @@ int main(void)
 		else
 			planned += 4;	/* decoded, trailing, truncated, prefix */
 	planned += 15 + 9;
-	planned += PREFIX_TESTS + OP_LEN_TESTS + MOV_CR_TESTS +
+	planned += PREFIX_TESTS + OP_LEN_TESTS + MOV_CR_TESTS + MOV_DR_TESTS +
 		   STRING_IO_TESTS;
-	printf("1..%u\n", planned);
+	tap_plan(planned);
 	for (i = 0; i < NCASES; i++)
 		case_run(&cases[i]);
 	result_tests();
@@ -1017,11 +1043,7 @@ int main(void)
 	prefix_tests();
 	op_len_tests();
 	mov_cr_tests();
+	mov_dr_tests();
 	string_io_tests();
-	printf("# %u passed, %u failed\n", test_nr - failed, failed);
-	if (test_nr != planned) {
-		printf("# ran %u of %u planned\n", test_nr, planned);
-		return 1;
-	}
-	return failed ? 1 : 0;
+	return tap_finish();
 }

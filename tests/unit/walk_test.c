@@ -5,10 +5,10 @@
  * printing TAP.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "../../kmod/x86_walk.h"
+#include "../lib/tap.h"
 
 #define CR0_PE		BIT_ULL(0)
 #define CR0_WP		BIT_ULL(16)
@@ -66,25 +66,18 @@ static void set64(u64 gpa, u64 val)
 		mem[gpa + i] = (unsigned char)(val >> (8 * i));
 }
 
-static unsigned int test_nr, failed;
-
 static void expect(const char *name, const struct mvm_walk_regs *regs,
 		   u64 gva, unsigned int access, int want_ret, u64 want_gpa)
 {
 	u64 gpa = 0xbadbadbadULL;
-	int ret, ok;
+	int ret;
 
 	ret = mvm_walk_translate(regs, gva, access, mem_read, NULL, &gpa);
-	ok = ret == want_ret && (ret || gpa == want_gpa);
-	test_nr++;
-	if (!ok) {
-		failed++;
-		printf("# %s: gva %#llx: ret %d gpa %#llx, want %d %#llx\n",
-		       name, (unsigned long long)gva, ret,
-		       (unsigned long long)gpa, want_ret,
-		       (unsigned long long)want_gpa);
-	}
-	printf("%sok %u - %s\n", ok ? "" : "not ", test_nr, name);
+	if (!tap_ok(ret == want_ret && (ret || gpa == want_gpa), "%s", name))
+		tap_diag("%s: gva %#llx: ret %d gpa %#llx, want %d %#llx",
+			 name, (unsigned long long)gva, ret,
+			 (unsigned long long)gpa, want_ret,
+			 (unsigned long long)want_gpa);
 }
 
 static void paging_off_tests(void)
@@ -286,12 +279,11 @@ static void la57_tests(void)
 
 int main(void)
 {
-	printf("1..%u\n", 3 + 16 + 12 + 19 + 4);
+	tap_plan(3 + 16 + 12 + 19 + 4);
 	paging_off_tests();
 	paging32_tests();
 	pae_tests();
 	long_mode_tests();
 	la57_tests();
-	printf("# %u passed, %u failed\n", test_nr - failed, failed);
-	return failed || test_nr != 3 + 16 + 12 + 19 + 4;
+	return tap_finish();
 }

@@ -8,22 +8,11 @@
  * either shows up as a disagreement.
  */
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "../../kmod/x86.h"
 #include "../../include/minivmm.h"
-
-static unsigned int test_nr;
-static unsigned int failed;
-
-static void tap(int ok, const char *name)
-{
-	test_nr++;
-	if (!ok)
-		failed++;
-	printf("%sok %u - %s\n", ok ? "" : "not ", test_nr, name);
-}
+#include "../lib/tap.h"
 
 /* Table 6-4: the classes, by vector. */
 static const unsigned char contributory[] = { 0, 10, 11, 12, 13, 21 };
@@ -77,7 +66,6 @@ static int expected_merge(unsigned int first, unsigned int second)
 static void merge_tests(void)
 {
 	unsigned int first, second;
-	char name[64];
 
 	for (first = 0; first < 32; first++) {
 		int ok = 1;
@@ -87,14 +75,12 @@ static void merge_tests(void)
 			int got = mvm_exc_merge(first, second);
 
 			if (got != want) {
-				printf("# merge(%u, %u) = %d, want %d\n",
-				       first, second, got, want);
+				tap_diag("merge(%u, %u) = %d, want %d",
+					 first, second, got, want);
 				ok = 0;
 			}
 		}
-		snprintf(name, sizeof(name),
-			 "table 6-5: vector %u then each of 0..31", first);
-		tap(ok, name);
+		tap_ok(ok, "table 6-5: vector %u then each of 0..31", first);
 	}
 }
 
@@ -110,12 +96,12 @@ static void error_tests(void)
 		int want = in_list(v, error_code, sizeof(error_code));
 
 		if (mvm_exc_has_error(v) != want) {
-			printf("# has_error(%u) = %d, want %d\n", v, !want,
-			       want);
+			tap_diag("has_error(%u) = %d, want %d", v, !want,
+				 want);
 			ok = 0;
 		}
 	}
-	tap(ok, "error code exactly for #DF #TS #NP #SS #GP #PF #AC #CP");
+	tap_ok(ok, "error code exactly for #DF #TS #NP #SS #GP #PF #AC #CP");
 }
 
 static const struct {
@@ -135,14 +121,11 @@ static const struct {
 static void canonical_tests(void)
 {
 	unsigned int i;
-	char name[64];
 
-	for (i = 0; i < sizeof(canon) / sizeof(canon[0]); i++) {
-		snprintf(name, sizeof(name), "%#018llx is %scanonical",
-			 canon[i].addr, canon[i].canonical ? "" : "not ");
-		tap(mvm_x86_canonical(canon[i].addr) == canon[i].canonical,
-		    name);
-	}
+	for (i = 0; i < ARRAY_SIZE(canon); i++)
+		TAP_EQ(mvm_x86_canonical(canon[i].addr), canon[i].canonical,
+		       "%#018llx is %scanonical", canon[i].addr,
+		       canon[i].canonical ? "" : "not ");
 }
 
 /* The power-on PAT: WB, WT, UC-, UC, twice. */
@@ -157,9 +140,8 @@ static int pat_type_valid(unsigned int t)
 static void pat_tests(void)
 {
 	unsigned int pos, t;
-	char name[64];
 
-	tap(mvm_x86_pat_valid(PAT_DEFAULT), "the power-on PAT is valid");
+	ok(mvm_x86_pat_valid(PAT_DEFAULT), "the power-on PAT is valid");
 	for (pos = 0; pos < 8; pos++) {
 		int ok = 1;
 
@@ -169,14 +151,11 @@ static void pat_tests(void)
 			pat &= ~(0xffULL << (8 * pos));
 			pat |= (unsigned long long)t << (8 * pos);
 			if (mvm_x86_pat_valid(pat) != pat_type_valid(t)) {
-				printf("# PA%u = %#x judged wrongly\n", pos,
-				       t);
+				tap_diag("PA%u = %#x judged wrongly", pos, t);
 				ok = 0;
 			}
 		}
-		snprintf(name, sizeof(name), "PAT entry %u: each of 0..255",
-			 pos);
-		tap(ok, name);
+		tap_ok(ok, "PAT entry %u: each of 0..255", pos);
 	}
 }
 
@@ -201,44 +180,32 @@ static void seg_tests(void)
 {
 	struct minivmm_segment seg;
 	unsigned int i;
-	char name[64];
 
 	memset(&seg, 0, sizeof(seg));
-	tap(mvm_x86_seg_fields_valid(&seg), "segment: all fields zero");
-	for (i = 0; i < sizeof(seg_fields) / sizeof(seg_fields[0]); i++) {
+	ok(mvm_x86_seg_fields_valid(&seg), "segment: all fields zero");
+	for (i = 0; i < ARRAY_SIZE(seg_fields); i++) {
 		unsigned char *f = (unsigned char *)&seg + seg_fields[i].off;
 
 		memset(&seg, 0, sizeof(seg));
 		*f = seg_fields[i].max;
-		snprintf(name, sizeof(name), "segment: %s = %u accepted",
-			 seg_fields[i].name, seg_fields[i].max);
-		tap(mvm_x86_seg_fields_valid(&seg), name);
+		ok(mvm_x86_seg_fields_valid(&seg), "segment: %s = %u accepted",
+		   seg_fields[i].name, seg_fields[i].max);
 		*f = seg_fields[i].max + 1;
-		snprintf(name, sizeof(name), "segment: %s = %u refused",
-			 seg_fields[i].name, seg_fields[i].max + 1);
-		tap(!mvm_x86_seg_fields_valid(&seg), name);
+		ok(!mvm_x86_seg_fields_valid(&seg), "segment: %s = %u refused",
+		   seg_fields[i].name, seg_fields[i].max + 1);
 		*f = 0xff;
-		snprintf(name, sizeof(name), "segment: %s = 255 refused",
-			 seg_fields[i].name);
-		tap(!mvm_x86_seg_fields_valid(&seg), name);
+		ok(!mvm_x86_seg_fields_valid(&seg), "segment: %s = 255 refused",
+		   seg_fields[i].name);
 	}
 }
 
 int main(void)
 {
-	unsigned int planned = 32 + 1 + sizeof(canon) / sizeof(canon[0]) +
-			       1 + 8 + 1 + 3 * 10;
-
-	printf("1..%u\n", planned);
+	tap_plan(32 + 1 + ARRAY_SIZE(canon) + 1 + 8 + 1 + 3 * 10);
 	merge_tests();
 	error_tests();
 	canonical_tests();
 	pat_tests();
 	seg_tests();
-	printf("# %u passed, %u failed\n", test_nr - failed, failed);
-	if (test_nr != planned) {
-		printf("# ran %u of %u planned\n", test_nr, planned);
-		return 1;
-	}
-	return failed ? 1 : 0;
+	return tap_finish();
 }
