@@ -8,6 +8,8 @@
 #          tests, VMM tests, fuzzing, module build against 6.1 and 6.12
 #          with W=1, checkpatch --strict, sparse
 #   qemu   the AMD-V bed (QEMU TCG) runs tests/bed-tests.txt
+#   qemu-slowtsc  the same bed with a 500 MHz TSC runs the list's
+#          qemu-slowtsc lines (TSC-to-time conversions below 1 GHz)
 #   bochs  the VT-x bed (Bochs) runs tests/bed-tests.txt
 #   bochs-smp  a 2-CPU Bochs bed runs the list's bochs-smp lines (the
 #          tests that need two host CPUs; the QEMU bed has one)
@@ -92,7 +94,7 @@ for part in "$@"; do
 		step checkpatch check-checkpatch
 		step sparse check-sparse
 		;;
-	qemu | bochs | bochs-smp)
+	qemu | qemu-slowtsc | bochs | bochs-smp)
 		# Each bed is one emulator thread (tests/beds/README.md):
 		# they run side by side and report in order at the end.
 		build_for_beds

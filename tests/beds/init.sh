@@ -5,7 +5,9 @@
 #
 # The kernel command line selects what to do (unknown "key=value" words reach
 # init as environment variables):
-#   mvbed=qemu|bochs          which bed this is (tests are filtered by it)
+#   mvbed=BED                 which bed this is, a bed name of bed-tests.txt
+#                             (qemu, qemu-slowtsc, bochs, bochs-smp): tests
+#                             are filtered by it
 #   mvmode=check|run|bench    run bed-tests.txt, the demo, or the benchmarks
 #   mvtoken=WORD              printed in the end marker, so that the host can
 #                             tell this run's end from an old log's

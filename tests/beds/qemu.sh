@@ -5,8 +5,10 @@
 # QEMU TCG with SVM+NPT and captures the serial console.
 #
 # usage: qemu.sh -i INITRAMFS -l LOG [-m check|run|bench] [-t WALL-SECONDS]
-#                [-K KVER] [-c CPUS] [-f]
+#                [-K KVER] [-c CPUS] [-n BED] [-f]
 #   -c  CPUs of the bed (default 1, see below)
+#   -n  the bed's name in tests/bed-tests.txt (default qemu; qemu-slowtsc
+#       for the bed with a 500 MHz TSC, BED_CMDLINE=tsc_early_khz=500000)
 #   -f  also show the console on stdout while it runs (make run)
 #
 # One CPU by default: QEMU 7.2's TCG corrupts the bed kernel's memory when
@@ -23,8 +25,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-initrd='' log='' mode=check wall=600 kver='' follow=0 cpus=1
-bed_opts "" "$@"
+initrd='' log='' mode=check wall=600 kver='' follow=0 cpus=1 name=qemu
+bed_opt()	# LETTER OPTARG: this bed's own option
+{
+	case $1 in
+	n) name=$2 ;;
+	esac
+}
+bed_opts "n:" "$@"
 
 token=$(new_token)
 echo "$token" > "$log.token"
@@ -40,7 +48,7 @@ echo "$token" > "$log.token"
 # timer raises it again at the next tick.
 append="console=ttyS0,115200 panic=-1 slub_debug=FZPU no_timer_check quiet"
 append="$append nohz=off highres=off"
-append="$append mvbed=qemu mvmode=$mode mvtoken=$token ${BED_CMDLINE:-}"
+append="$append mvbed=$name mvmode=$mode mvtoken=$token ${BED_CMDLINE:-}"
 
 qemu=(timeout --foreground -k 10 "$wall" qemu-system-x86_64
       -accel tcg -cpu qemu64,+svm,+npt -m 2048 -smp "$cpus"
