@@ -100,6 +100,9 @@ static int mvm_vcpu_load_init_state(struct mvm_vcpu *vcpu, u16 cs_sel,
 		goto free;
 
 	memset(vcpu->gprs, 0, sizeof(vcpu->gprs));
+	memset(vcpu->dr, 0, sizeof(vcpu->dr));
+	vcpu->dr6 = MVM_DR6_RESET;
+	vcpu->dr7 = MVM_DR7_RESET;
 	vcpu->gprs[MVM_RDX] = mvm_vcpu_reset_edx(vcpu);
 	vcpu->rip = rip;
 	vcpu->rflags = X86_EFLAGS_FIXED;

@@ -241,8 +241,16 @@ static void svm_vmcb_init(struct mvm_vcpu *vcpu)
 {
 	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
 
-	/* Exceptions: only #MC, which belongs to the host. */
-	c->intercepts[SVM_ICPT_EXC] = BIT(18);
+	/*
+	 * Exceptions: #MC belongs to the host; #DB and #AC are reflected so
+	 * that a guest cannot hang the CPU in an endless chain of them
+	 * (CVE-2015-5307/8104).  MOV DR always exits: guest debug registers
+	 * are the core's (exit.c), never loaded, so no guest reads another
+	 * one's or the host's.  CR4 writes exit for the core's CR4 policy.
+	 */
+	c->intercepts[SVM_ICPT_EXC] = BIT(1) | BIT(17) | BIT(18);
+	c->intercepts[SVM_ICPT_DR] = SVM_ICPT_DR_ALL;
+	c->intercepts[SVM_ICPT_CR] = SVM_ICPT_CR4_WRITE;
 	c->intercepts[SVM_ICPT_MISC1] = SVM_I1_INTR | SVM_I1_NMI |
 		SVM_I1_SMI | SVM_I1_INIT | SVM_I1_RDPMC | SVM_I1_CPUID |
 		SVM_I1_RSM | SVM_I1_INVD | SVM_I1_HLT | SVM_I1_INVLPGA |

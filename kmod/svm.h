@@ -51,7 +51,11 @@ enum svm_intercept_word {
 };
 
 /* SVM_ICPT_CR bits */
+#define SVM_ICPT_CR4_WRITE	BIT(16 + 4)
 #define SVM_ICPT_CR8_WRITE	BIT(16 + 8)
+
+/* SVM_ICPT_DR: every read and write of DR0-DR7 */
+#define SVM_ICPT_DR_ALL		0x00ff00ffu
 
 /* SVM_ICPT_MISC1 bits */
 #define SVM_I1_INTR		BIT(0)
@@ -132,8 +136,15 @@ enum svm_intercept_word {
 #define SVM_NPF_GPA		BIT_ULL(32)	/* final translation */
 #define SVM_NPF_WALK		BIT_ULL(33)	/* guest page table walk */
 
+/* MOV CR/DR exit_info_1 with decode assists */
+#define SVM_MOV_VALID		BIT_ULL(63)
+#define SVM_MOV_GPR_MASK	0xfull
+
 /* Exit codes */
+#define SVM_EXIT_CR4_WRITE	0x014
 #define SVM_EXIT_CR8_WRITE	0x018
+#define SVM_EXIT_READ_DR0	0x020	/* to 0x027 */
+#define SVM_EXIT_WRITE_DR0	0x030	/* to 0x037 */
 #define SVM_EXIT_EXC_BASE	0x040
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_NMI		0x061

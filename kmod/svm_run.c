@@ -364,30 +364,97 @@ static void svm_exit_npf(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 }
 
 /*
- * MOV to CR8, intercepted while the in-kernel LAPIC's TPR is above zero
- * (svm_tpr_load()): lowering it may unmask an interrupt that is due, and
- * V_TPR alone would not exit for that.  Without decode assists the
- * instruction is decoded here (LOCK is AMD's alias for CR8).
+ * The GPR of an intercepted MOV CR/DR: decode assists report it;
+ * otherwise the instruction is fetched and decoded (LOCK is AMD's alias
+ * for CR8).  False where the bytes are not that MOV.
  */
-static void svm_exit_cr8_write(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
+static bool svm_mov_decode(struct mvm_vcpu *vcpu, bool dr, unsigned int reg,
+			   struct mvm_exit *exit, u8 *gpr)
 {
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 info = vmcb->ctl.exit_info_1;
 	u8 bytes[MVM_INSN_MAX_LEN];
 	enum mvm_insn_mode mode;
 	struct mvm_insn_cr insn;
 	unsigned int n;
+	int r;
 
+	if ((svm_features & SVM_FEAT_DECODE_ASSISTS) &&
+	    (svm_features & SVM_FEAT_NRIPS) && (info & SVM_MOV_VALID)) {
+		*gpr = info & SVM_MOV_GPR_MASK;
+		exit->next_rip = vmcb->ctl.next_rip;
+		return true;
+	}
 	n = mvm_insn_fetch(vcpu, bytes, &mode);
-	if (mvm_insn_decode_mov_cr(bytes, n, mode, true, &insn) ||
-	    !insn.to_cr || insn.cr != 8) {
+	if (dr)
+		r = mvm_insn_decode_mov_dr(bytes, n, mode, &insn);
+	else
+		r = mvm_insn_decode_mov_cr(bytes, n, mode, true, &insn);
+	if (r || insn.cr != reg)
+		return false;
+	*gpr = insn.gpr;
+	exit->next_rip = vcpu->rip + insn.len;
+	return true;
+}
+
+/*
+ * MOV to CR4 (the core checks the new value), and MOV to CR8 while the
+ * in-kernel LAPIC's TPR is above zero (svm_tpr_load()): lowering it may
+ * unmask an interrupt that is due, and V_TPR alone would not exit for
+ * that.
+ */
+static void svm_exit_cr_write(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
+			      unsigned int cr)
+{
+	u8 gpr;
+
+	if (!svm_mov_decode(vcpu, false, cr, exit, &gpr)) {
 		svm_exit_unknown(exit, MINIVMM_INTERNAL_ERROR_EMULATION);
 		return;
 	}
 	exit->reason = MVM_EXIT_CR;
-	exit->next_rip = vcpu->rip + insn.len;
-	exit->cr.cr = 8;
-	exit->cr.gpr = insn.gpr;
+	exit->cr.cr = cr;
+	exit->cr.gpr = gpr;
 	exit->cr.access = MVM_CR_WRITE;
-	exit->cr.mode64 = insn.op_size == 8;
+	exit->cr.mode64 = svm_long_mode(&to_svm(vcpu)->vmcb->save);
+}
+
+/* MOV to or from DR0-DR7: the core keeps the guest's debug registers. */
+static void svm_exit_dr(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
+			unsigned int dr, bool write)
+{
+	u8 gpr;
+
+	if (!svm_mov_decode(vcpu, true, dr, exit, &gpr)) {
+		svm_exit_unknown(exit, MINIVMM_INTERNAL_ERROR_EMULATION);
+		return;
+	}
+	exit->reason = MVM_EXIT_DR;
+	exit->dr.dr = dr;
+	exit->dr.gpr = gpr;
+	exit->dr.write = write;
+	exit->dr.mode64 = svm_long_mode(&to_svm(vcpu)->vmcb->save);
+}
+
+/*
+ * A #DB or #AC of the guest, reflected.  The CPU has set the #DB's bits
+ * in the guest's DR6 (the VMCB's): they are the core's to keep, and the
+ * hardware copy starts clean again.
+ */
+static void svm_exit_exception(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
+			       u8 vector)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	exit->reason = MVM_EXIT_EXCEPTION;
+	exit->exc.vector = vector;
+	if (vector == 17) {
+		exit->exc.has_error = true;
+		exit->exc.error = vmcb->ctl.exit_info_1;
+	} else {
+		exit->exc.dr6 = vmcb->save.dr6;
+		vmcb->save.dr6 = MVM_DR6_RESET;
+	}
 }
 
 /*
@@ -435,8 +502,21 @@ static void svm_exit_translate(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 	case SVM_EXIT_IRET:
 		svm_exit_iret(vcpu);
 		return;
+	case SVM_EXIT_CR4_WRITE:
+		svm_exit_cr_write(vcpu, exit, 4);
+		return;
 	case SVM_EXIT_CR8_WRITE:
-		svm_exit_cr8_write(vcpu, exit);
+		svm_exit_cr_write(vcpu, exit, 8);
+		return;
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 7:
+		svm_exit_dr(vcpu, exit, code - SVM_EXIT_READ_DR0, false);
+		return;
+	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 7:
+		svm_exit_dr(vcpu, exit, code - SVM_EXIT_WRITE_DR0, true);
+		return;
+	case SVM_EXIT_EXC_BASE + 1:
+	case SVM_EXIT_EXC_BASE + 17:
+		svm_exit_exception(vcpu, exit, code - SVM_EXIT_EXC_BASE);
 		return;
 	case SVM_EXIT_CPUID:
 		svm_exit_insn(vcpu, exit, MVM_EXIT_CPUID, op_cpuid, 2);

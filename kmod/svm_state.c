@@ -180,17 +180,29 @@ u64 svm_get_cr(struct mvm_vcpu *vcpu, unsigned int cr)
 }
 
 /*
- * CR8 without an in-kernel LAPIC (V_TPR).  CR0, CR3 and CR4 writes are
- * the guest's own, not intercepted.
+ * CR4 (intercepted writes) and CR8 without an in-kernel LAPIC (V_TPR).
+ * CR0 and CR3 writes are the guest's own, not intercepted.
  */
 int svm_set_cr(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
 {
-	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
+	struct svm_vcpu *s = to_svm(vcpu);
+	struct vmcb *vmcb = s->vmcb;
 
-	if (cr != 8)
-		return -EINVAL;
-	c->int_ctl = (c->int_ctl & ~SVM_INT_V_TPR_MASK) | (u32)val;
-	return 0;
+	switch (cr) {
+	case 4:
+		/* What the CPU flushes on such a write, for this ASID. */
+		if ((val ^ vmcb->save.cr4) &
+		    (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PCIDE |
+		     X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_LA57))
+			s->flush_tlb = true;
+		vmcb->save.cr4 = val;
+		return 0;
+	case 8:
+		vmcb->ctl.int_ctl = (vmcb->ctl.int_ctl & ~SVM_INT_V_TPR_MASK) |
+				    (u32)val;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 void svm_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)

@@ -15,6 +15,7 @@
 #include <linux/gfp.h>
 #include <linux/smp.h>
 #include <asm/cpufeature.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/io.h>
 #include <asm/msr.h>
@@ -197,6 +198,7 @@ static void vmx_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
 		vmx->need_flush = true;
 	}
 	vmx_host_bases_load(vmx);
+	vmx->host_debugctl = get_debugctlmsr();
 }
 
 /* With preemption off, on the CPU of the last vmx_vcpu_load(). */

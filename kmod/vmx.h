@@ -397,6 +397,7 @@ struct vmx_vcpu {
 	u16 host_ds, host_es, host_fs, host_gs;
 	unsigned long host_fs_base, host_kgs_base, host_cr3, host_cr4;
 	bool host_desc_stale;		/* GDTR/TR limits need a reload */
+	unsigned long host_debugctl;	/* VM exit clears DEBUGCTL */
 };
 
 static inline struct vmx_vcpu *to_vmx(struct mvm_vcpu *vcpu)

@@ -262,6 +262,9 @@ void vmx_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
 
 	vmx->cr2 = native_read_cr2();
 	vmx_host_restore(vmx, &host);
+	/* VM exit cleared DEBUGCTL: the host's (LBR, BTF) comes back. */
+	if (vmx->host_debugctl)
+		update_debugctlmsr(vmx->host_debugctl);
 	vmx->exit_reason = 0;
 	if (vmx->vmfail)
 		return;

@@ -260,9 +260,14 @@ int mvm_insn_op_len(const u8 *buf, unsigned int avail,
 	return p.len + op_len;
 }
 
-int mvm_insn_decode_mov_cr(const u8 *buf, unsigned int avail,
-			   enum mvm_insn_mode mode, bool lock_is_cr8,
-			   struct mvm_insn_cr *cr)
+/*
+ * MOV between a GPR and a control (@op_from 0F 20, 0F 22) or debug
+ * register (0F 21, 0F 23): the register number from ModRM.reg and REX.R,
+ * plus 8 for LOCK where @lock_ok (otherwise LOCK is refused).
+ */
+static int mov_ctl_decode(const u8 *buf, unsigned int avail,
+			  enum mvm_insn_mode mode, u8 op_from, bool lock_ok,
+			  struct mvm_insn_cr *cr)
 {
 	struct insn_cursor c = { .buf = buf, .avail = avail };
 	struct mvm_insn_prefixes p;
@@ -282,9 +287,9 @@ int mvm_insn_decode_mov_cr(const u8 *buf, unsigned int avail,
 	ret = cursor_take_u8(&c, &op);
 	if (ret)
 		return ret;
-	if (op != 0x20 && op != 0x22)
+	if (op != op_from && op != op_from + 2)
 		return -EOPNOTSUPP;
-	if (p.lock && !lock_is_cr8)
+	if (p.lock && !lock_ok)
 		return -EOPNOTSUPP;
 	/* ModRM.mod is ignored: the operand is always a register. */
 	ret = cursor_take_u8(&c, &modrm);
@@ -294,9 +299,27 @@ int mvm_insn_decode_mov_cr(const u8 *buf, unsigned int avail,
 	cr->cr = ((modrm >> 3) & 7) | ((p.rex & REX_R) || p.lock ? 8 : 0);
 	cr->gpr = (modrm & 7) | ((p.rex & REX_B) ? 8 : 0);
 	cr->op_size = mode == MVM_INSN_MODE64 ? 8 : 4;
-	cr->to_cr = op == 0x22;
+	cr->to_cr = op == op_from + 2;
 	cr->lock = p.lock;
 	return 0;
+}
+
+int mvm_insn_decode_mov_cr(const u8 *buf, unsigned int avail,
+			   enum mvm_insn_mode mode, bool lock_is_cr8,
+			   struct mvm_insn_cr *cr)
+{
+	return mov_ctl_decode(buf, avail, mode, 0x20, lock_is_cr8, cr);
+}
+
+int mvm_insn_decode_mov_dr(const u8 *buf, unsigned int avail,
+			   enum mvm_insn_mode mode, struct mvm_insn_cr *dr)
+{
+	int ret = mov_ctl_decode(buf, avail, mode, 0x21, false, dr);
+
+	/* DR8-DR15 do not exist: REX.R makes the instruction #UD. */
+	if (!ret && dr->cr > 7)
+		return -EOPNOTSUPP;
+	return ret;
 }
 
 int mvm_insn_string_io(const u8 *buf, unsigned int avail, unsigned int len,

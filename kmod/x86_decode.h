@@ -113,6 +113,14 @@ int mvm_insn_decode_mov_cr(const u8 *buf, unsigned int avail,
 			   struct mvm_insn_cr *cr);
 
 /*
+ * MOV to or from a debug register, 0F 23 /r and 0F 21 /r, decoded as MOV
+ * CR is (@dr->cr is the DR number, @dr->to_cr a write of it).  LOCK and
+ * REX.R (DR8-DR15) make it #UD: -EOPNOTSUPP, as for anything not 0F 21/23.
+ */
+int mvm_insn_decode_mov_dr(const u8 *buf, unsigned int avail,
+			   enum mvm_insn_mode mode, struct mvm_insn_cr *dr);
+
+/*
  * The prefixes of a string IO instruction whose length @len the CPU
  * reported (next rip - rip), what the CPU may not report itself: the
  * address size (67) and the segment override of OUTS.  @buf holds @avail
