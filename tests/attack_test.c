@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <string.h>
 #include <ucontext.h>
+#include <sys/wait.h>
 #include "lib/case.h"
 #include "lib/guest.h"
 
@@ -157,7 +158,8 @@ GUEST_CODE(dr_read_guest, ".code64",
 
 /*
  * ICEBP (F1): the #DB handler stores the pushed RIP at 0x20000 and counts
- * at 0x20008.
+ * at 0x20008; a #UD handler, there to tell a CPU that does not know F1,
+ * stores the RIP at 0x20010 and halts.
  */
 GUEST_CODE(icebp_guest, ".code64",
 	".byte 0xf1\n"
@@ -169,9 +171,15 @@ GUEST_CODE(icebp_guest, ".code64",
 	"mov (%rsp), %rax\n"
 	"mov %rax, 0x20000\n"
 	"incq 0x20008\n"
-	"iretq\n");
+	"iretq\n"
+	".globl icebp_ud\n"
+	"icebp_ud:\n"
+	"mov (%rsp), %rax\n"
+	"mov %rax, 0x20010\n"
+	"hlt\n");
 GUEST_LABEL(icebp_next);
 GUEST_LABEL(icebp_db);
+GUEST_LABEL(icebp_ud);
 
 /*
  * PKRU: sets CR4.PKE, WRPKRU 0x55555554, exits by OUT PORT_DONE; on the
@@ -330,7 +338,7 @@ static int test_db_loop(void)
 	if (rc < 0) {
 		CHECK(v->last_errno == EINTR && v->timed_out,
 		      "RUN failed: %s", strerror(v->last_errno));
-		tap_diag("RUN ended by the alarm (the guest was still running)");
+		tap_diag("RUN ended by the alarm (the guest still ran)");
 		return CASE_PASS;
 	}
 	if (v->run->exit_reason != MINIVMM_EXIT_IO ||
@@ -413,13 +421,40 @@ static int test_dr_isolation(void)
 	return CASE_PASS;
 }
 
+/* The signal that ends a child executing ICEBP: SIGTRAP from a #DB. */
+static int host_icebp_signal(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		signal(SIGTRAP, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		asm volatile(".byte 0xf1");
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
 static int test_icebp(void)
 {
-	struct vcpu *v = GUEST_CREATE(MODE_LONG, icebp_guest);
+	struct vcpu *v;
+	int sig = host_icebp_signal();
 
+	if (sig == SIGILL)
+		return case_skip("ICEBP (F1) raises #UD on this CPU");
+	CHECK_EQ(sig, SIGTRAP, "signal from ICEBP in a host process");
+	v = GUEST_CREATE(MODE_LONG, icebp_guest);
 	CHECK(v, "guest setup failed");
 	vm_idt_set64(v->vm, 1, GUEST_ADDR(icebp_guest, icebp_db));
-	CHECK(vcpu_run_expect(v, MINIVMM_EXIT_HLT), "ICEBP did not reach the guest's #DB handler and return");
+	vm_idt_set64(v->vm, 6, GUEST_ADDR(icebp_guest, icebp_ud));
+	CHECK(vcpu_run_expect(v, MINIVMM_EXIT_HLT),
+	      "ICEBP did not reach the guest's #DB handler and return");
+	CHECK_EQ(*result(v, 2), 0, "RIP of a #UD in the guest");
 	CHECK_EQ(*result(v, 1), 1, "#DB handler runs");
 	CHECK_EQ(*result(v, 0), GUEST_ADDR(icebp_guest, icebp_next),
 		 "pushed RIP: the byte after F1");
