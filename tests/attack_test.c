@@ -47,9 +47,13 @@
  * an odd ESP (user CS/SS/EIP/ESP taken from RESULT_GPA).  Its PUSH raises
  * #AC; the #AC gate leads to a DPL 3 code segment, so delivery pushes on
  * the same odd stack and raises #AC again, forever.  A CPU that does not
- * raise #AC falls through to an MMIO write.
+ * raise #AC falls through to an MMIO write, and so does a CPU that
+ * delivers the first #AC.
  */
 GUEST_CODE(ac_guest, ".code32",
+	"mov $0x43, %ax\n"		/* user DS/ES: IRET to CPL 3 keeps them */
+	"mov %ax, %ds\n"
+	"mov %ax, %es\n"
 	"mov %cr0, %eax\n"
 	"or $0x40000, %eax\n"
 	"mov %eax, %cr0\n"
