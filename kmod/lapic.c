@@ -401,6 +401,14 @@ static u32 lapic_timer_current(struct mvm_lapic *apic)
 	return min_t(u64, count, tmict);
 }
 
+/* The largest TSC distance whose conversion to ns fits 64 bits. */
+static u64 lapic_tsc_max_delta(void)
+{
+	if (tsc_khz >= 1000000)
+		return U64_MAX;
+	return (u64)tsc_khz * div_u64(U64_MAX, 1000000);
+}
+
 /*
  * MSR_IA32_TSC_DEADLINE: the guest TSC runs at the host's tsc_khz (the
  * backends only offset it), so a deadline converts to host time with it.
@@ -419,7 +427,13 @@ static void lapic_set_tsc_deadline(struct mvm_lapic *apic, u64 deadline)
 		lapic_timer_inject(apic);
 		return;
 	}
-	ns = mul_u64_u32_div(deadline - now, 1000000, tsc_khz);
+	/*
+	 * The guest picks the deadline: saturate the distance first, as the
+	 * quotient of a far one (up to 2^64 ticks) overflows 64 bits when
+	 * the TSC is slower than 1 GHz, and the division would fault.
+	 */
+	ns = mul_u64_u32_div(min(deadline - now, lapic_tsc_max_delta()),
+			     1000000, tsc_khz);
 	ns = min(ns, LAPIC_MAX_TIMER_NS);
 	WRITE_ONCE(apic->tsc_deadline, deadline);
 	hrtimer_start(&apic->timer, ns_to_ktime(ns), HRTIMER_MODE_REL_HARD);

@@ -59,10 +59,7 @@ SYM_FUNC_START(mvm_svm_vmrun)
 	mov	S_HOST(%rsp), %rax
 	vmload	%rax
 
-#if defined(CONFIG_RETPOLINE) || defined(CONFIG_MITIGATION_RETPOLINE)
-	/* The guest may have filled the return stack buffer: refill it. */
-	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
-#endif
+	GUEST_EXIT_RSB_FILL %rax
 
 	GUEST_GPRS_CLEAR
 

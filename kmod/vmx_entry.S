@@ -60,6 +60,7 @@ SYM_INNER_LABEL(vmx_exit_point, SYM_L_GLOBAL)
 	mov 8(%rsp), %rax
 	pop G_RAX(%rax)
 	GUEST_GPRS_SAVE
+	GUEST_EXIT_RSB_FILL %rax
 	xor %eax, %eax
 
 .Lclear:

@@ -182,6 +182,38 @@ static void mov_cr_check(const u8 *buf, unsigned int avail,
 		      -ENODATA);
 }
 
+/* MOV DR: 0F 21/23 without LOCK, DR0-DR7 only, else what MOV CR says. */
+static void mov_dr_check(const u8 *buf, unsigned int avail,
+			 enum mvm_insn_mode mode,
+			 const struct mvm_insn_prefixes *p, int scan)
+{
+	struct mvm_insn_cr dr, again;
+	unsigned int i;
+	int ret;
+
+	ret = mvm_insn_decode_mov_dr(buf, avail, mode, &dr);
+	if (scan) {
+		check(ret == scan);
+		return;
+	}
+	if (ret) {
+		check(ret == -EOPNOTSUPP || ret == -ENODATA || ret == -E2BIG);
+		return;
+	}
+	check(dr.len == p->len + 3 && dr.len <= avail &&
+	      dr.len <= MVM_INSN_MAX_LEN);
+	check(buf[p->len] == 0x0f && (buf[p->len + 1] & 0xfd) == 0x21);
+	check(dr.to_cr == (buf[p->len + 1] == 0x23));
+	check(dr.cr < 8 && dr.gpr < 16 && !dr.lock && !p->lock);
+	check(mode == MVM_INSN_MODE64 || dr.gpr < 8);
+	check(dr.op_size == (mode == MVM_INSN_MODE64 ? 8 : 4));
+	check(mvm_insn_decode_mov_dr(buf, dr.len, mode, &again) == 0);
+	check(memcmp(&again, &dr, sizeof(again)) == 0);
+	for (i = 0; i < dr.len; i++)
+		check(mvm_insn_decode_mov_dr(buf, i, mode, &again) ==
+		      -ENODATA);
+}
+
 /* At most one length can be a string IO instruction: prefixes and 6C-6F. */
 static void string_io_check(const u8 *buf, unsigned int avail,
 			    enum mvm_insn_mode mode,
@@ -223,6 +255,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	scan = prefixes_check(data, avail, mode, &p);
 	op_len_check(data, avail, mode, &p, scan);
 	mov_cr_check(data, avail, mode, &p, scan);
+	mov_dr_check(data, avail, mode, &p, scan);
 	string_io_check(data, avail, mode, &p, scan);
 
 	ret = mvm_insn_decode(data, avail, mode, &insn);
