@@ -230,24 +230,40 @@ GUEST_CODE(nmi_guest, ".code64",
 	"iretq\n");
 GUEST_LABEL(nmi_handler);
 
-static int test_nmi_blocking(void)
+/*
+ * Runs the long-mode blob [@code, @end) on a VM with the in-kernel
+ * irqchip, its NMI gate at @handler, until its OUT to 0x84; *@data then
+ * points at what it stored at 0x20000.
+ */
+static int nmi_guest_run(const unsigned char *code, const unsigned char *end,
+			 uint64_t handler, uint32_t **data)
 {
 	struct minivmm_create_irqchip ic = { 0 };
 	struct vm *vm = vm_std_create();
 	struct vcpu *v;
-	uint32_t *data;
 
 	CHECK(vm, "VM setup failed");
 	if (ioctl(vm->fd, MINIVMM_CREATE_IRQCHIP, &ic))
 		return case_skip("MINIVMM_CREATE_IRQCHIP: %s", strerror(errno));
-	vm_load_code(vm, nmi_guest);
+	vm_load(vm, CODE_GPA, code, end);
 	v = vcpu_create(vm, 0);
 	CHECK(v, "vcpu");
 	CHECK_OK(vcpu_set_mode(v, MODE_LONG), "mode");
-	vm_idt_set64(vm, 2, GUEST_ADDR(nmi_guest, nmi_handler));
-	data = vm_host(vm, 0x20000);
+	vm_idt_set64(vm, 2, handler);
+	*data = vm_host(vm, 0x20000);
 	CHECK(vcpu_run_expect(v, MINIVMM_EXIT_IO), "no OUT");
 	CHECK_EQ(v->run->io.port, 0x84, "port");
+	return CASE_PASS;
+}
+
+static int test_nmi_blocking(void)
+{
+	uint32_t *data;
+	int r = nmi_guest_run(nmi_guest, nmi_guest_end,
+			      GUEST_ADDR(nmi_guest, nmi_handler), &data);
+
+	if (r != CASE_PASS)
+		return r;
 	CHECK_EQ(data[0], 2, "NMIs taken");
 	CHECK_EQ(data[2], 0, "NMIs taken inside the NMI handler");
 	return CASE_PASS;
@@ -293,22 +309,13 @@ GUEST_LABEL(nmi_latch_handler);
 
 static int test_nmi_latch(void)
 {
-	struct minivmm_create_irqchip ic = { 0 };
-	struct vm *vm = vm_std_create();
-	struct vcpu *v;
 	uint32_t *data;
+	int r = nmi_guest_run(nmi_latch_guest, nmi_latch_guest_end,
+			      GUEST_ADDR(nmi_latch_guest, nmi_latch_handler),
+			      &data);
 
-	CHECK(vm, "VM setup failed");
-	if (ioctl(vm->fd, MINIVMM_CREATE_IRQCHIP, &ic))
-		return case_skip("MINIVMM_CREATE_IRQCHIP: %s", strerror(errno));
-	vm_load_code(vm, nmi_latch_guest);
-	v = vcpu_create(vm, 0);
-	CHECK(v, "vcpu");
-	CHECK_OK(vcpu_set_mode(v, MODE_LONG), "mode");
-	vm_idt_set64(vm, 2, GUEST_ADDR(nmi_latch_guest, nmi_latch_handler));
-	data = vm_host(vm, 0x20000);
-	CHECK(vcpu_run_expect(v, MINIVMM_EXIT_IO), "no OUT");
-	CHECK_EQ(v->run->io.port, 0x84, "port");
+	if (r != CASE_PASS)
+		return r;
 	CHECK_EQ(data[0], 2, "NMI handler entries (one latched of ten)");
 	return CASE_PASS;
 }
