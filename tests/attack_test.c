@@ -563,20 +563,20 @@ static int test_cr4_host_lacks(void)
 }
 
 static const struct test_case cases[] = {
-	{ "#AC loop at CPL 3 on an odd stack: RUN ends with EINTR",
+	{ "AC loop at CPL 3 on an odd stack: RUN ends with EINTR",
 	  test_ac_loop, 30 },
-	{ "DR0 write watch on the #DB frame's slot: RUN comes back",
+	{ "DR0 write watch on the DB frame's slot: RUN comes back",
 	  test_db_loop, 30 },
-	{ "single step: the guest's #DB sees DR6.BS and the next RIP",
+	{ "single step: the guest's DB handler sees DR6.BS and the next RIP",
 	  test_single_step_dr6, 30 },
 	{ "VM B on the same CPU sees reset DR0-DR3/DR7, not VM A's",
 	  test_dr_isolation, 30 },
-	{ "ICEBP reaches the guest's #DB handler, RIP after F1",
+	{ "ICEBP reaches the guest's DB handler, RIP after F1",
 	  test_icebp, 30 },
 	{ "guest PKRU stays in the guest, host PKRU in the host",
 	  test_pkru, 30 },
-	{ "guest MOV to CR4 setting VMXE raises #GP", test_cr4_vmxe, 30 },
-	{ "guest MOV to CR4 setting a bit the host lacks raises #GP",
+	{ "guest MOV to CR4 setting VMXE raises GP", test_cr4_vmxe, 30 },
+	{ "guest MOV to CR4 setting a bit the host lacks raises GP",
 	  test_cr4_host_lacks, 30 },
 };
 
