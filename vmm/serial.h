@@ -52,7 +52,7 @@ void serial_exit(void);
 uint64_t serial_dropped(void);
 
 /*
- * Input fed by the caller (the main loop of session 1): how many bytes
+ * Input fed by the caller (a main loop that reads stdin): how many bytes
  * the receiver can take now (0 if busy, and always 0 once a reader
  * thread owns the input), and the bytes themselves.
  */

@@ -344,7 +344,7 @@ static void vmm_setup_nodev_ports(struct vmm *vmm)
 						  (VMM_PCI_RCR + 1),
 						  MINIVMM_IOPORT_NODEV);
 	}
-	/* An older module: every port exits, as before. */
+	/* A module without the call: every port exits to userspace. */
 	if (ret)
 		pr_info("warning: MINIVMM_SET_IOPORT_RANGE failed (%s); unclaimed ports exit to userspace",
 			strerror(errno));
@@ -357,7 +357,7 @@ static void vmm_setup_nodev_ports(struct vmm *vmm)
  * huge pages where the host allows them, so that pinning it faults 2 MiB
  * at a time and the module can map it with 2 MiB guest-physical leaves
  * (fewer entries to write, shorter nested page walks).  Without THP it
- * is plain 4 KiB memory, as before.
+ * is plain 4 KiB memory.
  */
 static void *vmm_ram_alloc(uint64_t size)
 {
