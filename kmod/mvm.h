@@ -605,8 +605,11 @@ void mvm_vcpu_destroy(struct mvm_vcpu *vcpu);
 int mvm_gpt_init(struct mvm_gpt *gpt);
 void mvm_gpt_free(struct mvm_gpt *gpt);
 int mvm_gpt_map(struct mvm_gpt *gpt, u64 gpa, struct page **pages,
-		unsigned long npages, unsigned int prot);
-void mvm_gpt_unmap(struct mvm_gpt *gpt, u64 gpa, unsigned long npages);
+		unsigned long npages, unsigned int prot,
+		struct list_head *freed);
+void mvm_gpt_unmap(struct mvm_gpt *gpt, u64 gpa, unsigned long npages,
+		   struct list_head *freed);
+void mvm_gpt_free_tables(struct list_head *freed);
 
 int mvm_fpu_setup(void);
 int mvm_fpu_vcpu_init(struct mvm_vcpu *vcpu);

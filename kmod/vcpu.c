@@ -169,7 +169,7 @@ static long mvm_vcpu_get_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
 	int rr;
 	long r;
 
-	sregs = kzalloc(sizeof(*sregs), GFP_KERNEL);
+	sregs = kzalloc(sizeof(*sregs), GFP_KERNEL_ACCOUNT);
 	if (!sregs)
 		return -ENOMEM;
 	mvm_vcpu_load(vcpu);
