@@ -434,8 +434,9 @@ struct mvm_backend_ops {
 	int (*get_sregs)(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs);
 	/*
 	 * Load a state mvm_sregs_validate() accepted; -EINVAL only for a
-	 * limit of the hardware.  With an in-kernel LAPIC, cr8 and
-	 * apic_base are the LAPIC's (the core applied them).
+	 * limit of the hardware, and then nothing may have changed.  With
+	 * an in-kernel LAPIC, cr8 and apic_base are the LAPIC's (the core
+	 * applies them once this op has succeeded).
 	 */
 	int (*set_sregs)(struct mvm_vcpu *vcpu,
 			 const struct minivmm_sregs *sregs);
