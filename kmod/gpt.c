@@ -182,9 +182,9 @@ static u64 mvm_gpt_entry_span(int level)
 }
 
 /*
- * Unhooks the tables below @table (of level @level) that cover only
- * addresses in [@start, @end) or map nothing at all any more, and puts
- * them on @freed.  Returns whether @table itself is empty now.
+ * Unhooks the tables below @table (of level @level) reached from
+ * [@start, @end) that map nothing any more, deepest first, and puts them
+ * on @freed.  Returns whether @table itself is empty now.
  */
 static bool mvm_gpt_prune(u64 *table, int level, u64 start, u64 end,
 			  struct list_head *freed)

@@ -209,18 +209,14 @@ static int mvm_vcpu_sregs_lapic_check(struct mvm_vcpu *vcpu,
 static void mvm_vcpu_sregs_lapic_apply(struct mvm_vcpu *vcpu,
 				       const struct minivmm_sregs *sregs)
 {
-	u64 cur;
 	int r;
 
 	if (!vcpu->lapic) {
 		vcpu->apic_base = sregs->apic_base;
 		return;
 	}
-	/* An unchanged base is not written: that would reset nothing. */
-	if (mvm_lapic_msr_read(vcpu, MSR_IA32_APICBASE, &cur, &r) &&
-	    sregs->apic_base != cur)
-		mvm_lapic_msr_write(vcpu, MSR_IA32_APICBASE, sregs->apic_base,
-				    &r);
+	/* The value it has already changes nothing (no reset). */
+	mvm_lapic_msr_write(vcpu, MSR_IA32_APICBASE, sregs->apic_base, &r);
 	mvm_lapic_set_cr8(vcpu, sregs->cr8);
 }
 
