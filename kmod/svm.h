@@ -289,7 +289,7 @@ extern u32 svm_nr_asids;	/* CPUID 0x8000000a EBX */
 
 /* svm_entry.S: VMSAVE host, VMLOAD guest, VMRUN, VMSAVE guest, VMLOAD host. */
 void mvm_svm_vmrun(phys_addr_t vmcb_pa, unsigned long *gprs,
-		   phys_addr_t host_pa);
+		   phys_addr_t host_pa, const struct mvm_spec_ctrl_switch *sc);
 
 /* svm.c */
 void svm_asid_assign(struct mvm_vcpu *vcpu);

@@ -605,7 +605,8 @@ void svm_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
 	 */
 	svm_clgi();
 	local_irq_enable();
-	mvm_svm_vmrun(s->vmcb_pa, vcpu->gprs, svm_host_vmsave_pa());
+	mvm_svm_vmrun(s->vmcb_pa, vcpu->gprs, svm_host_vmsave_pa(),
+		      &vcpu->spec.sc);
 	local_irq_disable();
 	svm_stgi();
 
