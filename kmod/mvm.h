@@ -526,6 +526,9 @@ int mvm_xsetbv(struct mvm_vcpu *vcpu, u32 index, u64 value);
 
 /* CPUID from the userspace table into gprs[RAX..RDX]. */
 void mvm_cpuid_emulate(struct mvm_vcpu *vcpu);
+/* The table's entry for a leaf and subleaf, or NULL (reads as zeros). */
+const struct minivmm_cpuid_entry *
+mvm_cpuid_find(const struct mvm_vcpu *vcpu, u32 function, u32 index);
 
 /*
  * Guest RDMSR/WRMSR: 0, or -EPERM meaning "inject #GP".  The allow-list is
