@@ -66,6 +66,7 @@ static enum mvm_l1d_flush mvm_l1d_mode;
 static u8 *mvm_l1d_pages;
 static bool mvm_spec_ctrl_on;		/* the CPU has the SPEC_CTRL MSR */
 static bool mvm_spec_ctrl_always;	/* legacy IBRS: rewrite after exit */
+static bool mvm_spec_ctrl_by_cpu;	/* AMD-V V_SPEC_CTRL: VMRUN swaps it */
 
 /* A vCPU identity that is never reused, unlike its address. */
 static atomic64_t mvm_spec_vcpu_seq = ATOMIC64_INIT(0);
@@ -137,7 +138,8 @@ static void mvm_spec_report_build(void)
 		mvm_spec_report_add(&len, "ibpb_vcpu");
 	if (mvm_spec_ctrl_on)
 		mvm_spec_report_add(&len, mvm_spec_ctrl_always ?
-				    "spec_ctrl_ibrs" : "spec_ctrl");
+				    "spec_ctrl_ibrs" : mvm_spec_ctrl_by_cpu ?
+				    "spec_ctrl_vmcb" : "spec_ctrl");
 	if (cpu_feature_enabled(X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT))
 		mvm_spec_report_add(&len, "bhb_clear");
 	if (svm && (cpu_feature_enabled(X86_FEATURE_UNRET) ||
@@ -172,6 +174,13 @@ int mvm_spec_setup(void)
 	mvm_spec_ctrl_on = cpu_feature_enabled(X86_FEATURE_MSR_SPEC_CTRL);
 	mvm_spec_ctrl_always = mvm_spec_ctrl_on &&
 			       cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS);
+	/*
+	 * With V_SPEC_CTRL, VMRUN loads the guest's value from the VMCB and
+	 * #VMEXIT puts the host's back: no WRMSR (svm_run.c copies sc.guest).
+	 */
+	mvm_spec_ctrl_by_cpu = mvm_spec_ctrl_on &&
+			       !strcmp(mvm_ops->name, "svm") &&
+			       boot_cpu_has(X86_FEATURE_V_SPEC_CTRL);
 	mvm_l1d_mode = mvm_l1d_choose();
 	if (mvm_l1d_mode >= MVM_L1D_COND &&
 	    !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
@@ -257,6 +266,7 @@ static void mvm_l1d_flush(struct mvm_vcpu *vcpu)
 	sync_core();
 	for (off = 0; off < MVM_L1D_SIZE; off += L1_CACHE_BYTES)
 		READ_ONCE(mvm_l1d_pages[off]);
+	/* The loads complete before the VM entry (LFENCE). */
 	rmb();
 }
 
@@ -271,7 +281,8 @@ void mvm_spec_enter(struct mvm_vcpu *vcpu)
 	if (mvm_spec_ctrl_on) {
 		sc->guest = vcpu->msrs.spec_ctrl;
 		sc->host = this_cpu_read(x86_spec_ctrl_current);
-		sc->load_guest = sc->guest != sc->host;
+		sc->load_guest = sc->guest != sc->host &&
+				 !mvm_spec_ctrl_by_cpu;
 		/*
 		 * With legacy IBRS the host's IBRS bit must be written again
 		 * after coming from a less privileged predictor mode.

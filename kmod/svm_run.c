@@ -597,6 +597,9 @@ void svm_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
 	svm_tpr_load(vcpu);
 	svm_event_write(s, &entry->event);
 	svm_windows_write(vcpu, entry);
+	/* With V_SPEC_CTRL, VMRUN and #VMEXIT switch SPEC_CTRL (spec.c). */
+	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		vmcb->save.spec_ctrl = vcpu->spec.sc.guest;
 
 	/*
 	 * With GIF clear, interrupts and NMIs stay pending until STGI, so

@@ -202,7 +202,8 @@ static int test_spec_ctrl(void)
 	msr = has_word(cpuinfo_flags, "ibrs") ||
 	      has_word(cpuinfo_flags, "stibp") ||
 	      has_word(cpuinfo_flags, "ssbd");
-	if (!active("spec_ctrl") && !active("spec_ctrl_ibrs"))
+	if (!active("spec_ctrl") && !active("spec_ctrl_ibrs") &&
+	    !active("spec_ctrl_vmcb"))
 		CHECK(!msr, "the CPU has SPEC_CTRL (ibrs/stibp/ssbd in /proc/cpuinfo) and the guest's value is not switched: %s",
 		      param);
 	tap_diag("SPEC_CTRL MSR: %s; mitigations: %s", msr ? "yes" : "no",
