@@ -79,7 +79,14 @@ static int mvm_spec_param_get(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%s\n", mvm_spec_report);
 }
 
+/* Read-only, also at load time (insmod minivmm mitigations=...). */
+static int mvm_spec_param_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
 static const struct kernel_param_ops mvm_spec_param_ops = {
+	.set = mvm_spec_param_set,
 	.get = mvm_spec_param_get,
 };
 
