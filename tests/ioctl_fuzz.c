@@ -218,15 +218,21 @@ static uint64_t max_gpa;
 static uint8_t *ro_page, *straddle_page, *low_ptr;
 
 /*
- * QEMU 7.2's SVM (the QEMU bed) loads the host's CR0 at a #VMEXIT before
- * its CR4 and EFER, and its CR0 update ignores a CR0.PG set while EFER.LME
- * is set without CR4.PAE: an exit from a guest with EFER.LME = 1, CR0.PG
- * = 0 and CR4.PAE = 0 (a state x86 allows) leaves the bed's kernel
- * running with the guest's CR0 at GIF = 0, dead.  There, guests are kept
- * out of that state: EFER.LME only with CR4.PAE, no guest WRMSR of EFER,
- * guest CR0 writes with PG and CR4 writes with PAE.
+ * Two bugs of QEMU 7.2's SVM (the QEMU bed) that a guest of any VMM can
+ * trigger, avoided there:
+ *  - at a #VMEXIT it loads the host's CR0 before its CR4 and EFER, and
+ *    its CR0 update ignores a CR0.PG set while EFER.LME is set without
+ *    CR4.PAE: an exit from a guest with EFER.LME = 1, CR0.PG = 0 and
+ *    CR4.PAE = 0 (a state x86 allows) leaves the bed's kernel running
+ *    with the guest's CR0 at GIF = 0, dead.  Guests get EFER.LME only
+ *    with CR4.PAE, no WRMSR of EFER, CR0 writes with PG and CR4 writes
+ *    with PAE;
+ *  - a guest's MOV to CR8 while a virtual interrupt is pending (V_IRQ, an
+ *    interrupt window) calls cpu_interrupt() without QEMU's global lock,
+ *    and QEMU aborts ("tcg_handle_interrupt: assertion failed").  Guests
+ *    write no CR8 (random bytes get no MOV to a control register).
  */
-static bool lme_guard;
+static bool qemu_quirks;
 
 #define EFER_MSR	0xc0000080U
 #define EFER_LME	(1ULL << 8)
@@ -727,15 +733,15 @@ static size_t code_snippet(struct fz_thread *t, uint8_t *b)
 	case 5:	/* mov ecx, msr; rdmsr or wrmsr */
 		v32 = rnd_pct(t, 80) ? msrs[rnd_n(t, ARRAY_SIZE(msrs))] :
 		      (uint32_t)rnd(t);
-		if (lme_guard && v32 == EFER_MSR)
+		if (qemu_quirks && v32 == EFER_MSR)
 			v32 = EFER_MSR + 1;
 		b[n++] = 0xb9;
 		memcpy(b + n, &v32, 4); n += 4;
 		b[n++] = 0x0f; b[n++] = rnd_pct(t, 50) ? 0x32 : 0x30;
 		break;
 	case 6:	/* mov rax, imm64; mov cr0/cr3/cr4/cr8, rax */
-		v32 = rnd_n(t, 4);
-		if (lme_guard)
+		v32 = rnd_n(t, qemu_quirks ? 3 : 4);
+		if (qemu_quirks)
 			v64 |= v32 == 0 ? CR0_PG : v32 == 2 ? CR4_PAE : 0;
 		b[n++] = 0x48; b[n++] = 0xb8;
 		memcpy(b + n, &v64, 8); n += 8;
@@ -815,8 +821,12 @@ static size_t code_snippet(struct fz_thread *t, uint8_t *b)
 		break;
 	default:	/* random bytes */
 		n = 1 + rnd_n(t, 16);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			b[i] = rnd(t);
+			/* MOV to CRn becomes MOV from CRn. */
+			if (qemu_quirks && i && b[i - 1] == 0x0f && b[i] == 0x22)
+				b[i] = 0x20;
+		}
 		break;
 	}
 	return n;
@@ -1136,13 +1146,13 @@ static size_t arg_build(struct fz_thread *t, const struct fz_ioctl *io,
 		}
 		}
 	}
-	if (lme_guard && io->cmd == MINIVMM_SET_SREGS) {
+	if (qemu_quirks && io->cmd == MINIVMM_SET_SREGS) {
 		struct minivmm_sregs *s = (void *)buf;
 
 		if (!(s->cr4 & CR4_PAE))
 			s->efer &= ~EFER_LME;
 	}
-	if (lme_guard && (io->cmd == MINIVMM_SET_MSRS ||
+	if (qemu_quirks && (io->cmd == MINIVMM_SET_MSRS ||
 			  io->cmd == MINIVMM_GET_MSRS)) {
 		struct minivmm_msrs *m = (void *)buf;
 
@@ -1926,6 +1936,24 @@ static void op_code(struct fz_thread *t)
 	pick_put(&p);
 }
 
+/* The operations, each with its share of 1000. */
+static const struct {
+	unsigned int upto;
+	void (*fn)(struct fz_thread *t);
+} fz_ops[] = {
+	{ 20, vm_new },
+	{ 50, vcpu_new },
+	{ 300, op_run },
+	{ 750, op_ioctl },
+	{ 800, op_bad_number },
+	{ 840, op_close },
+	{ 870, op_munmap },
+	{ 890, op_region_new },
+	{ 930, op_mmap },
+	{ 934, op_fork },
+	{ 1000, op_code },
+};
+
 static void *worker(void *arg)
 {
 	struct fz_thread *t = arg;
@@ -1940,28 +1968,13 @@ static void *worker(void *arg)
 		for (i = 0; i < MAX_VCPUS; i++)
 			nvcpu += vcpu_pool[i].fd >= 0;
 		pthread_mutex_unlock(&pool_lock);
-		if (!nvm || r < 20)
-			vm_new(t);
-		else if (nvcpu < 2 || r < 50)
-			vcpu_new(t);
-		else if (r < 300)
-			op_run(t);
-		else if (r < 750)
-			op_ioctl(t);
-		else if (r < 800)
-			op_bad_number(t);
-		else if (r < 840)
-			op_close(t);
-		else if (r < 870)
-			op_munmap(t);
-		else if (r < 890)
-			op_region_new(t);
-		else if (r < 930)
-			op_mmap(t);
-		else if (r < 934)
-			op_fork(t);
-		else
-			op_code(t);
+		if (!nvm)
+			r = 0;
+		else if (nvcpu < 2 && r >= 20)
+			r = 20;
+		for (i = 0; r >= fz_ops[i].upto; i++)
+			;
+		fz_ops[i].fn(t);
 	}
 	return NULL;
 }
@@ -2115,9 +2128,9 @@ static int fuzz(unsigned int secs)
 	}
 	caps_read(zombie_sys_fd);
 	bed = getenv("MINIVMM_BED");
-	lme_guard = bed && !strncmp(bed, "qemu", 4);
-	if (lme_guard)
-		tap_diag("QEMU bed: guests kept out of EFER.LME without CR4.PAE");
+	qemu_quirks = bed && !strncmp(bed, "qemu", 4);
+	if (qemu_quirks)
+		tap_diag("QEMU bed: no guest EFER.LME without CR4.PAE, no guest CR8 writes");
 	tap_diag("caps: vcpus %ld slots %ld cpuid %ld msrs %ld pins %ld; max gpa 0x%llx; mmap %ld",
 		 caps[MINIVMM_CAP_MAX_VCPUS], caps[MINIVMM_CAP_MAX_MEM_SLOTS],
 		 caps[MINIVMM_CAP_MAX_CPUID_ENTRIES],
