@@ -173,6 +173,7 @@ struct fz_vcpu {
 	uint64_t vm_gen;	/* the VM it belongs to (its regions) */
 	bool lapic;
 	bool running;		/* a worker is in RUN on it */
+	bool aliased;		/* its run page backs a slot: guests write it */
 	struct minivmm_regs regs;	/* a state that runs code at CODE_GPA */
 	struct minivmm_sregs sregs;
 };
@@ -207,9 +208,6 @@ static unsigned int nzombies;
 /* Workers between picking an fd number and their call's return. */
 static unsigned int inflight[1024];
 static uint64_t next_gen = 1;
-/* vCPUs whose run page backs a slot: guests may write it. */
-static uint64_t aliased[64];
-static unsigned int naliased;
 
 /* Facts read once at the start. */
 static long caps[16];
@@ -885,6 +883,15 @@ static uint32_t rnd_count(struct fz_thread *t, long max)
 	}
 }
 
+static void vcpu_aliased_locked(uint64_t gen)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_VCPUS; i++)
+		if (vcpu_pool[i].gen == gen)
+			vcpu_pool[i].aliased = true;
+}
+
 /* A region argument: overlaps, aliases, edges.  Needs pool_lock. */
 static void region_arg_locked(struct fz_thread *t,
 			      struct minivmm_memory_region *mr)
@@ -924,7 +931,7 @@ static void region_arg_locked(struct fz_thread *t,
 		if (m->p) {
 			mr->userspace_addr = (uintptr_t)m->p;
 			mr->memory_size = m->len;
-			aliased[naliased++ % ARRAY_SIZE(aliased)] = m->vcpu_gen;
+			vcpu_aliased_locked(m->vcpu_gen);
 			break;
 		}
 		/* fall through */
@@ -1470,30 +1477,23 @@ static enum ptr_kind rnd_ptr_kind(struct fz_thread *t)
 	return (enum ptr_kind)(1 + rnd_n(t, P_NKINDS - 1));
 }
 
-static bool aliased_locked(uint64_t vcpu_gen)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(aliased); i++)
-		if (aliased[i] == vcpu_gen)
-			return true;
-	return false;
-}
-
 /*
  * Checks the run page after a RUN that returned @r with @err: only this
  * worker runs the vCPU, so the page holds that RUN's exit (unless a slot
  * lets guests write the page too).
  */
-static void run_page_check(struct fz_thread *t, uint64_t vcpu_gen, long r,
+static void run_page_check(struct fz_thread *t, const struct pick *p, long r,
 			   int err)
 {
+	uint64_t vcpu_gen = p->gen;
 	struct minivmm_run run;
 	unsigned int i;
 	bool found = false;
 
 	pthread_mutex_lock(&pool_lock);
-	for (i = 0; i < MAX_MAPS && !aliased_locked(vcpu_gen); i++) {
+	/* A vCPU closed meanwhile may have been aliased after the pick. */
+	for (i = 0; i < MAX_MAPS && !pick_stale_locked(p) &&
+	     !vcpu_pool[p->index].aliased; i++) {
 		struct fz_map *m = &map_pool[i];
 
 		if (m->p && m->vcpu_gen == vcpu_gen && m->len >= PAGE) {
@@ -1605,7 +1605,7 @@ static void op_run(struct fz_thread *t)
 	stale = pick_put(&p);
 	if (!(x.allowed & (r < 0 ? E(err) : OK_BIT)) && !stale)
 		finding(t, "RUN on vCPU fd %d: %ld %s", p.fd, r, errname(err));
-	run_page_check(t, p.gen, r, err);
+	run_page_check(t, &p, r, err);
 	pthread_mutex_lock(&pool_lock);
 	if (vcpu_pool[p.index].gen == p.gen)
 		vcpu_pool[p.index].running = false;
