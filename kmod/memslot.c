@@ -40,8 +40,8 @@ static u64 mvm_max_gpa(void)
  * of guest-physical space, so that a chunk backed by a transparent huge
  * page can be mapped with one 2 MiB leaf.  Returns its first page.
  */
-static unsigned long mvm_slot_chunk(const struct mvm_memslot *slot,
-				    unsigned long idx, unsigned long *n)
+static unsigned long __mvm_exit_path mvm_slot_chunk(const struct mvm_memslot *slot,
+						    unsigned long idx, unsigned long *n)
 {
 	u64 gpa = slot->gpa + ((u64)idx << PAGE_SHIFT);
 	u64 start = max(ALIGN_DOWN(gpa, PMD_SIZE), slot->gpa);
@@ -313,7 +313,7 @@ void mvm_vm_free_slots(struct mvm_vm *vm)
 	}
 }
 
-static struct mvm_memslot *mvm_slot_find(struct mvm_vm *vm, u64 gpa)
+static struct mvm_memslot *__mvm_exit_path mvm_slot_find(struct mvm_vm *vm, u64 gpa)
 {
 	unsigned int i;
 
@@ -326,7 +326,7 @@ static struct mvm_memslot *mvm_slot_find(struct mvm_vm *vm, u64 gpa)
 	return NULL;
 }
 
-bool mvm_gpa_is_ram(struct mvm_vm *vm, u64 gpa)
+bool __mvm_exit_path mvm_gpa_is_ram(struct mvm_vm *vm, u64 gpa)
 {
 	bool ram;
 
@@ -389,8 +389,8 @@ unlock:
  * page never touched, or swapped out) and for writes, which must go to
  * the pinned page the guest will use.
  */
-static int mvm_guest_phys_unpinned(struct mvm_vm *vm, struct mvm_memslot *s,
-				   u64 off, void *buf, unsigned int n, bool write)
+static int __mvm_exit_path mvm_guest_phys_unpinned(struct mvm_vm *vm, struct mvm_memslot *s,
+						   u64 off, void *buf, unsigned int n, bool write)
 {
 	void __user *uaddr = (void __user *)(unsigned long)(s->uaddr + off);
 
@@ -408,8 +408,8 @@ static int mvm_guest_phys_unpinned(struct mvm_vm *vm, struct mvm_memslot *s,
  * the range is not wholly backed and pinned; a read of an unpinned page
  * that fails leaves the bytes before it copied.
  */
-static int mvm_guest_phys_copy(struct mvm_vm *vm, u64 gpa, void *buf,
-			       unsigned int len, bool write)
+static int __mvm_exit_path mvm_guest_phys_copy(struct mvm_vm *vm, u64 gpa, void *buf,
+					       unsigned int len, bool write)
 {
 	u64 pos;
 	int r = 0;
@@ -462,14 +462,14 @@ unlock:
 	return r;
 }
 
-int mvm_read_guest_phys(struct mvm_vm *vm, u64 gpa, void *buf,
-			unsigned int len)
+int __mvm_exit_path mvm_read_guest_phys(struct mvm_vm *vm, u64 gpa, void *buf,
+					unsigned int len)
 {
 	return mvm_guest_phys_copy(vm, gpa, buf, len, false);
 }
 
-int mvm_write_guest_phys(struct mvm_vm *vm, u64 gpa, const void *buf,
-			 unsigned int len)
+int __mvm_exit_path mvm_write_guest_phys(struct mvm_vm *vm, u64 gpa, const void *buf,
+					 unsigned int len)
 {
 	return mvm_guest_phys_copy(vm, gpa, (void *)buf, len, true);
 }

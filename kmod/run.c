@@ -31,7 +31,7 @@
  * With interrupts off: guest mode for the core, then the requests.
  * False to back out (a signal, a reschedule, INIT or SIPI).
  */
-static bool mvm_vcpu_enter_prepare(struct mvm_vcpu *vcpu)
+static bool __mvm_exit_path mvm_vcpu_enter_prepare(struct mvm_vcpu *vcpu)
 {
 	lockdep_assert_irqs_disabled();
 
@@ -44,7 +44,7 @@ static bool mvm_vcpu_enter_prepare(struct mvm_vcpu *vcpu)
 		return false;
 	}
 	if (test_and_clear_bit(MVM_REQ_TLB_FLUSH, &vcpu->requests))
-		mvm_ops->flush_tlb(vcpu);
+		mvm_call(flush_tlb)(vcpu);
 	/*
 	 * The events are chosen after this, with mode already IN_GUEST: an
 	 * event set later kicks the vCPU.
@@ -67,7 +67,7 @@ static bool mvm_vcpu_enter_prepare(struct mvm_vcpu *vcpu)
  * leaves alone; the host's PKRU also limits the kernel's own accesses to
  * user memory, so it is switched around every entry.
  */
-static void mvm_pkru_load_guest(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path mvm_pkru_load_guest(struct mvm_vcpu *vcpu)
 {
 	if (!cpu_feature_enabled(X86_FEATURE_OSPKE))
 		return;
@@ -76,7 +76,7 @@ static void mvm_pkru_load_guest(struct mvm_vcpu *vcpu)
 		wrpkru(vcpu->pkru);
 }
 
-static void mvm_pkru_load_host(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path mvm_pkru_load_host(struct mvm_vcpu *vcpu)
 {
 	if (!cpu_feature_enabled(X86_FEATURE_OSPKE))
 		return;
@@ -86,7 +86,7 @@ static void mvm_pkru_load_host(struct mvm_vcpu *vcpu)
 }
 
 /* One entry and its exit; preemption off.  enum mvm_exit_action. */
-static int mvm_vcpu_enter(struct mvm_vcpu *vcpu)
+static int __mvm_exit_path mvm_vcpu_enter(struct mvm_vcpu *vcpu)
 {
 	struct mvm_entry entry;
 	struct mvm_exit exit;
@@ -107,7 +107,7 @@ static int mvm_vcpu_enter(struct mvm_vcpu *vcpu)
 	mvm_xcr0_load_guest(vcpu);
 	mvm_pkru_load_guest(vcpu);
 
-	mvm_ops->enter(vcpu, &entry);
+	mvm_call(enter)(vcpu, &entry);
 
 	mvm_pkru_load_host(vcpu);
 	mvm_xcr0_load_host(vcpu);
@@ -115,12 +115,12 @@ static int mvm_vcpu_enter(struct mvm_vcpu *vcpu)
 	local_irq_enable();
 
 	memset(&exit, 0, sizeof(exit));
-	mvm_ops->exit_decode(vcpu, &exit);
+	mvm_call(exit_decode)(vcpu, &exit);
 	return mvm_exit_handle(vcpu, &exit);
 }
 
 /* Finishes the IO-in or MMIO-read instruction userspace has answered. */
-static int mvm_vcpu_complete_pending(struct mvm_vcpu *vcpu)
+static int __mvm_exit_path mvm_vcpu_complete_pending(struct mvm_vcpu *vcpu)
 {
 	enum mvm_pending pending = vcpu->pending;
 
@@ -140,7 +140,7 @@ static int mvm_vcpu_complete_pending(struct mvm_vcpu *vcpu)
  * The outputs userspace finds on every return from RUN.  This runs on
  * every exit to userspace: only cheap reads, no sregs copy.
  */
-static void mvm_vcpu_fill_run(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path mvm_vcpu_fill_run(struct mvm_vcpu *vcpu)
 {
 	struct minivmm_run *run = vcpu->run;
 
@@ -150,7 +150,7 @@ static void mvm_vcpu_fill_run(struct mvm_vcpu *vcpu)
 	run->cr8 = mvm_irq_get_cr8(vcpu);
 }
 
-long mvm_vcpu_run(struct mvm_vcpu *vcpu)
+long __mvm_exit_path mvm_vcpu_run(struct mvm_vcpu *vcpu)
 {
 	struct minivmm_run *run = vcpu->run;
 	bool immediate_exit;

@@ -21,7 +21,7 @@
 #define S_VMCB	8
 #define S_GPRS	16
 
-	.text
+	.section .text.mvm_exit_path, "ax"
 /*
  * void mvm_svm_vmrun(phys_addr_t vmcb_pa (rdi), unsigned long *gprs (rsi),
  *		      phys_addr_t host_pa (rdx))

@@ -151,7 +151,7 @@ static void vmx_write_host_const(void)
  * or the end and start of a RUN), so reading them here, once per load
  * instead of before every entry, keeps the copies current.
  */
-static void vmx_host_bases_load(struct vmx_vcpu *vmx)
+static void __mvm_exit_path vmx_host_bases_load(struct vmx_vcpu *vmx)
 {
 	unsigned long fs_base, kgs_base;
 
@@ -165,7 +165,7 @@ static void vmx_host_bases_load(struct vmx_vcpu *vmx)
 	vmx->host_area[VMX_AL_KGSBASE].value = kgs_base;
 }
 
-static void vmx_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
+static void __mvm_exit_path vmx_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
@@ -202,7 +202,7 @@ static void vmx_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
 }
 
 /* With preemption off, on the CPU of the last vmx_vcpu_load(). */
-static void vmx_vcpu_put(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path vmx_vcpu_put(struct mvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
