@@ -46,12 +46,15 @@ echo "$token" > "$log.token"
 # left the idle bed halted for good (QEMU at 0% CPU, its vCPU thread in
 # qemu_wait_io_event), twice in a day of nested Linux boots.  A periodic
 # timer raises it again at the next tick.
+# +pku: the host has protection keys with OSPKE, so that the tests can
+# check that a guest's PKRU never reaches the host (QEMU's TCG has PKU;
+# Bochs' corei7_skylake_x model does not).
 append="console=ttyS0,115200 panic=-1 slub_debug=FZPU no_timer_check quiet"
 append="$append nohz=off highres=off"
 append="$append mvbed=$name mvmode=$mode mvtoken=$token ${BED_CMDLINE:-}"
 
 qemu=(timeout --foreground -k 10 "$wall" qemu-system-x86_64
-      -accel tcg -cpu qemu64,+svm,+npt -m 2048 -smp "$cpus"
+      -accel tcg -cpu qemu64,+svm,+npt,+pku -m 2048 -smp "$cpus"
       -nodefaults -no-user-config -display none -vga none -monitor none
       -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd"
       -append "$append")
