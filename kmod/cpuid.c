@@ -53,10 +53,16 @@ long mvm_vcpu_set_cpuid(struct mvm_vcpu *vcpu, void __user *uaddr)
 		return -EINVAL;
 
 	if (hdr.nent) {
-		table = vmemdup_user(ucpuid->entries,
-				     array_size(hdr.nent, sizeof(*table)));
-		if (IS_ERR(table))
-			return PTR_ERR(table);
+		/* Kept as long as the vCPU: charged to its owner's cgroup. */
+		table = kvmalloc_array(hdr.nent, sizeof(*table),
+				       GFP_KERNEL_ACCOUNT);
+		if (!table)
+			return -ENOMEM;
+		if (copy_from_user(table, ucpuid->entries,
+				   array_size(hdr.nent, sizeof(*table)))) {
+			kvfree(table);
+			return -EFAULT;
+		}
 	}
 
 	for (i = 0; i < hdr.nent; i++) {

@@ -157,7 +157,7 @@ long mvm_vcpu_get_xsave(struct mvm_vcpu *vcpu, void __user *uaddr)
 	struct minivmm_xsave *xs;
 	long r = 0;
 
-	xs = kzalloc(sizeof(*xs), GFP_KERNEL);
+	xs = kzalloc(sizeof(*xs), GFP_KERNEL_ACCOUNT);
 	if (!xs)
 		return -ENOMEM;
 	/* Outside RUN the guest state is in memory, not in registers. */

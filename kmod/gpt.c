@@ -5,12 +5,20 @@
  * a whole aligned 2 MiB of guest-physical space with physically
  * contiguous pages (a transparent huge page, typically).  The backend
  * supplies the entry bits; this file only knows the shape (bit 7 makes a
- * level-2 entry a leaf in EPT and NPT alike).  Intermediate tables stay
- * until the VM dies, so hardware never walks a freed table; a 2 MiB leaf
- * is only put where no table is, and a table never replaces a leaf (slots
- * do not overlap, and unmapping clears the leaf).
+ * level-2 entry a leaf in EPT and NPT alike).  A 2 MiB leaf is only put
+ * where no table is, and a table never replaces a leaf (slots do not
+ * overlap, and unmapping clears the leaf).
+ *
+ * Unmapping a range also unhooks every intermediate table in it that maps
+ * nothing any more, so that moving slots around does not leave tables
+ * behind until the VM dies.  The unhooked pages go to the caller's list,
+ * not to the allocator: a vCPU in guest mode may still be walking them,
+ * and its paging-structure caches may still point at them, until it has
+ * left guest mode and flushed (memslot.c frees them after
+ * mvm_vm_flush_vcpus()).  Software walks only under gpt->lock.
  */
 #include <linux/gfp.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <asm/io.h>
@@ -156,6 +164,77 @@ static void mvm_gpt_unmap_locked(struct mvm_gpt *gpt, u64 gpa,
 	}
 }
 
+static bool mvm_gpt_table_empty(const u64 *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < MVM_GPT_ENTRIES; i++) {
+		if (mvm_ops->gpt_present(READ_ONCE(table[i])))
+			return false;
+	}
+	return true;
+}
+
+/* Bytes of guest-physical space one entry of a level-@level table maps. */
+static u64 mvm_gpt_entry_span(int level)
+{
+	return 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+}
+
+/*
+ * Unhooks the tables below @table (of level @level) reached from
+ * [@start, @end) that map nothing any more, deepest first, and puts them
+ * on @freed.  Returns whether @table itself is empty now.
+ */
+static bool mvm_gpt_prune(u64 *table, int level, u64 start, u64 end,
+			  struct list_head *freed)
+{
+	u64 span = mvm_gpt_entry_span(level);
+	u64 addr, next;
+
+	for (addr = start; addr < end; addr = next) {
+		u64 *e = &table[mvm_gpt_index(addr, level)];
+		u64 *child;
+
+		next = min(ALIGN_DOWN(addr, span) + span, end);
+		if (!mvm_ops->gpt_present(*e) || mvm_gpt_is_huge(*e, level))
+			continue;
+		child = __va(*e & PTE_PFN_MASK);
+		if (level - 1 > 1 &&
+		    !mvm_gpt_prune(child, level - 1, addr, next, freed))
+			continue;
+		if (level - 1 == 1 && !mvm_gpt_table_empty(child))
+			continue;
+		WRITE_ONCE(*e, 0);
+		list_add(&virt_to_page(child)->lru, freed);
+		cond_resched();
+	}
+	return mvm_gpt_table_empty(table);
+}
+
+/* Unmaps and unhooks the tables left empty; see mvm_gpt_free_tables(). */
+static void mvm_gpt_unmap_prune(struct mvm_gpt *gpt, u64 gpa,
+				unsigned long npages, struct list_head *freed)
+{
+	mvm_gpt_unmap_locked(gpt, gpa, npages);
+	mvm_gpt_prune(gpt->root, MVM_GPT_LEVELS, gpa,
+		      gpa + ((u64)npages << PAGE_SHIFT), freed);
+}
+
+/*
+ * Gives back the tables mvm_gpt_map() or mvm_gpt_unmap() unhooked, once
+ * no vCPU can reach them any more (after mvm_vm_flush_vcpus()).
+ */
+void mvm_gpt_free_tables(struct list_head *freed)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, freed, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
 /*
  * Maps pages[0..511] at @gpa with one 2 MiB leaf if @gpa is 2 MiB
  * aligned, the pages are one aligned physically contiguous run, and no
@@ -185,8 +264,14 @@ static bool mvm_gpt_map_huge(struct mvm_gpt *gpt, u64 gpa,
 	return true;
 }
 
+/*
+ * On failure nothing stays mapped, but entries were live for a moment and
+ * tables may have been unhooked onto @freed: the caller flushes the vCPUs
+ * before it unpins @pages or calls mvm_gpt_free_tables().
+ */
 int mvm_gpt_map(struct mvm_gpt *gpt, u64 gpa, struct page **pages,
-		unsigned long npages, unsigned int prot)
+		unsigned long npages, unsigned int prot,
+		struct list_head *freed)
 {
 	unsigned long i;
 	u64 *pt = NULL;
@@ -205,7 +290,8 @@ int mvm_gpt_map(struct mvm_gpt *gpt, u64 gpa, struct page **pages,
 			}
 			pt = mvm_gpt_walk(gpt, addr, true, 1);
 			if (!pt) {
-				mvm_gpt_unmap_locked(gpt, gpa, i);
+				/* Page @i too: its upper tables may be new. */
+				mvm_gpt_unmap_prune(gpt, gpa, i + 1, freed);
 				mutex_unlock(&gpt->lock);
 				return -ENOMEM;
 			}
@@ -222,9 +308,14 @@ int mvm_gpt_map(struct mvm_gpt *gpt, u64 gpa, struct page **pages,
 	return 0;
 }
 
-void mvm_gpt_unmap(struct mvm_gpt *gpt, u64 gpa, unsigned long npages)
+/*
+ * Unmaps @npages pages at @gpa and unhooks the tables left empty onto
+ * @freed, for mvm_gpt_free_tables() once the vCPUs are flushed.
+ */
+void mvm_gpt_unmap(struct mvm_gpt *gpt, u64 gpa, unsigned long npages,
+		   struct list_head *freed)
 {
 	mutex_lock(&gpt->lock);
-	mvm_gpt_unmap_locked(gpt, gpa, npages);
+	mvm_gpt_unmap_prune(gpt, gpa, npages, freed);
 	mutex_unlock(&gpt->lock);
 }

@@ -769,7 +769,7 @@ static int lapic_x2apic_write(struct mvm_lapic *apic, u32 reg, u64 data)
  * reachable from xAPIC and left only by disabling (the SDM's state
  * diagram); reserved bits #GP.  Disabling resets the APIC.
  */
-static int lapic_set_base(struct mvm_lapic *apic, u64 val)
+static int lapic_base_check(const struct mvm_lapic *apic, u64 val)
 {
 	u64 reserved = ~0ULL << boot_cpu_data.x86_phys_bits |
 		       GENMASK_ULL(7, 0) | BIT_ULL(9);
@@ -787,10 +787,30 @@ static int lapic_set_base(struct mvm_lapic *apic, u64 val)
 		return -EPERM;
 	if (!old_en && x2)		/* disabled -> x2APIC */
 		return -EPERM;
+	return 0;
+}
+
+static int lapic_set_base(struct mvm_lapic *apic, u64 val)
+{
+	u64 old = apic->base;
+	int r = lapic_base_check(apic, val);
+
+	if (r)
+		return r;
 	WRITE_ONCE(apic->base, val);
-	if (old_en && !en)
+	if ((old & MSR_IA32_APICBASE_ENABLE) &&
+	    !(val & MSR_IA32_APICBASE_ENABLE))
 		lapic_reset_regs(apic);
 	return 0;
+}
+
+/*
+ * Whether MSR_IA32_APICBASE may become @val (0 or -EPERM), without
+ * changing it: SET_SREGS checks everything before it changes anything.
+ */
+int mvm_lapic_base_check(struct mvm_vcpu *vcpu, u64 val)
+{
+	return lapic_base_check(vcpu->lapic, val);
 }
 
 bool mvm_lapic_msr_read(struct mvm_vcpu *vcpu, u32 index, u64 *data, int *r)

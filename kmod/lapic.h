@@ -77,6 +77,7 @@ void mvm_lapic_mmio_write(struct mvm_vcpu *vcpu, u64 gpa, const void *data,
  */
 bool mvm_lapic_msr_read(struct mvm_vcpu *vcpu, u32 index, u64 *data, int *r);
 bool mvm_lapic_msr_write(struct mvm_vcpu *vcpu, u32 index, u64 data, int *r);
+int mvm_lapic_base_check(struct mvm_vcpu *vcpu, u64 val);
 
 /* Highest IRR vector above the PPR, or -1.  Interrupts may be off. */
 int mvm_lapic_pending(struct mvm_vcpu *vcpu);

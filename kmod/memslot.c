@@ -203,10 +203,14 @@ static void mvm_vm_flush_vcpus(struct mvm_vm *vm)
 	}
 }
 
-/* Unpublishes, unmaps, flushes, and only then unpins slot @id. */
+/*
+ * Unpublishes, unmaps, flushes, and only then unpins slot @id and frees
+ * the guest-physical tables that mapped nothing but it.
+ */
 static void mvm_slot_delete(struct mvm_vm *vm, u32 id)
 {
 	struct mvm_memslot *slot = vm->slots[id];
+	LIST_HEAD(freed);
 
 	lockdep_assert_held(&vm->lock);
 	if (!slot)
@@ -216,8 +220,9 @@ static void mvm_slot_delete(struct mvm_vm *vm, u32 id)
 	vm->slots[id] = NULL;
 	write_unlock(&vm->slots_lock);
 
-	mvm_gpt_unmap(&vm->gpt, slot->gpa, slot->npages);
+	mvm_gpt_unmap(&vm->gpt, slot->gpa, slot->npages, &freed);
 	mvm_vm_flush_vcpus(vm);
+	mvm_gpt_free_tables(&freed);
 	mvm_slot_unpin_free(slot);
 }
 
@@ -341,6 +346,7 @@ int mvm_slot_fault_in(struct mvm_vm *vm, u64 gpa)
 	unsigned long idx, first, n;
 	struct mvm_memslot *slot;
 	struct page **pages;
+	LIST_HEAD(freed);
 	u64 start;
 	int r = 0;
 
@@ -365,10 +371,12 @@ int mvm_slot_fault_in(struct mvm_vm *vm, u64 gpa)
 	if (r)
 		goto free_pages;
 	start = slot->gpa + ((u64)first << PAGE_SHIFT);
-	r = mvm_gpt_map(&vm->gpt, start, pages, n, mvm_slot_prot(slot));
+	r = mvm_gpt_map(&vm->gpt, start, pages, n, mvm_slot_prot(slot),
+			&freed);
 	if (r) {
 		/* Entries were live for a moment: flush before unpinning. */
 		mvm_vm_flush_vcpus(vm);
+		mvm_gpt_free_tables(&freed);
 		unpin_user_pages(pages, n);
 		goto free_pages;
 	}

@@ -63,7 +63,7 @@ static int mvm_vcpu_load_init_state(struct mvm_vcpu *vcpu, u16 cs_sel,
 	struct minivmm_sregs *s;
 	int r;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
 	r = mvm_ops->get_sregs(vcpu, s);

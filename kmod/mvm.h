@@ -436,8 +436,9 @@ struct mvm_backend_ops {
 	int (*get_sregs)(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs);
 	/*
 	 * Load a state mvm_sregs_validate() accepted; -EINVAL only for a
-	 * limit of the hardware.  With an in-kernel LAPIC, cr8 and
-	 * apic_base are the LAPIC's (the core applied them).
+	 * limit of the hardware, and then nothing may have changed.  With
+	 * an in-kernel LAPIC, cr8 and apic_base are the LAPIC's (the core
+	 * applies them once this op has succeeded).
 	 */
 	int (*set_sregs)(struct mvm_vcpu *vcpu,
 			 const struct minivmm_sregs *sregs);
@@ -624,8 +625,11 @@ void mvm_vcpu_destroy(struct mvm_vcpu *vcpu);
 int mvm_gpt_init(struct mvm_gpt *gpt);
 void mvm_gpt_free(struct mvm_gpt *gpt);
 int mvm_gpt_map(struct mvm_gpt *gpt, u64 gpa, struct page **pages,
-		unsigned long npages, unsigned int prot);
-void mvm_gpt_unmap(struct mvm_gpt *gpt, u64 gpa, unsigned long npages);
+		unsigned long npages, unsigned int prot,
+		struct list_head *freed);
+void mvm_gpt_unmap(struct mvm_gpt *gpt, u64 gpa, unsigned long npages,
+		   struct list_head *freed);
+void mvm_gpt_free_tables(struct list_head *freed);
 
 int mvm_fpu_setup(void);
 int mvm_fpu_vcpu_init(struct mvm_vcpu *vcpu);

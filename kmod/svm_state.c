@@ -154,7 +154,7 @@ int svm_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sr)
 			       (u32)sr->cr8;
 	/*
 	 * With the in-kernel LAPIC, V_TPR is reloaded from its TPR, which
-	 * the core has set to sr->cr8.
+	 * the core sets to sr->cr8 once this returns.
 	 */
 	return 0;
 }

@@ -169,7 +169,7 @@ static long mvm_vcpu_get_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
 	int rr;
 	long r;
 
-	sregs = kzalloc(sizeof(*sregs), GFP_KERNEL);
+	sregs = kzalloc(sizeof(*sregs), GFP_KERNEL_ACCOUNT);
 	if (!sregs)
 		return -ENOMEM;
 	mvm_vcpu_load(vcpu);
@@ -192,26 +192,32 @@ static long mvm_vcpu_get_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
 /*
  * SET_SREGS with an irqchip: CR8 is the LAPIC's TPR and apic_base its
  * MSR, changed as a WRMSR would (a value WRMSR refuses gives EINVAL).
- * ops->set_sregs() then sees the values the LAPIC already holds.
+ * Checked here before anything changes, applied by
+ * mvm_vcpu_sregs_lapic_apply() once the backend has taken the rest.
  */
-static int mvm_vcpu_set_sregs_lapic(struct mvm_vcpu *vcpu,
-				    const struct minivmm_sregs *sregs)
+static int mvm_vcpu_sregs_lapic_check(struct mvm_vcpu *vcpu,
+				      const struct minivmm_sregs *sregs)
 {
-	u64 cur;
-	int r;
-
 	if (!vcpu->lapic)
-		return 0;
+		return mvm_apic_base_valid(sregs->apic_base) ? 0 : -EINVAL;
 	if (sregs->cr8 > 15)
 		return -EINVAL;
-	if (!mvm_lapic_msr_read(vcpu, MSR_IA32_APICBASE, &cur, &r) || r)
-		return -EINVAL;
-	if (sregs->apic_base != cur &&
-	    (!mvm_lapic_msr_write(vcpu, MSR_IA32_APICBASE, sregs->apic_base,
-				  &r) || r))
-		return -EINVAL;
+	return mvm_lapic_base_check(vcpu, sregs->apic_base) ? -EINVAL : 0;
+}
+
+/* Cannot fail: mvm_vcpu_sregs_lapic_check() accepted the values. */
+static void mvm_vcpu_sregs_lapic_apply(struct mvm_vcpu *vcpu,
+				       const struct minivmm_sregs *sregs)
+{
+	int r;
+
+	if (!vcpu->lapic) {
+		vcpu->apic_base = sregs->apic_base;
+		return;
+	}
+	/* The value it has already changes nothing (no reset). */
+	mvm_lapic_msr_write(vcpu, MSR_IA32_APICBASE, sregs->apic_base, &r);
 	mvm_lapic_set_cr8(vcpu, sregs->cr8);
-	return 0;
 }
 
 static long mvm_vcpu_set_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
@@ -223,28 +229,35 @@ static long mvm_vcpu_set_sregs(struct mvm_vcpu *vcpu, void __user *uaddr)
 	if (IS_ERR(sregs))
 		return PTR_ERR(sregs);
 
+	/* Everything is checked before anything changes. */
 	r = mvm_sregs_validate(sregs);
 	if (r)
-		goto free;
-	r = -EINVAL;
-	if (!vcpu->lapic && !mvm_apic_base_valid(sregs->apic_base))
 		goto free;
 
 	/*
 	 * VT-x loads PAE paging's PDPTEs from guest memory here, without
-	 * sleeping: pin the page they are in now (nothing to do under NPT
-	 * or in long mode, or where cr3 is not RAM).
+	 * sleeping: pin the page they are in now (nothing to do in long
+	 * mode, or where cr3 is not RAM).  RAM that cannot be pinned (its
+	 * memory is gone) is refused on both backends, before anything
+	 * changes.
 	 */
 	if ((sregs->cr0 & X86_CR0_PG) && (sregs->cr4 & X86_CR4_PAE) &&
-	    !(sregs->efer & EFER_LME))
-		mvm_slot_fault_in(vcpu->vm, sregs->cr3 & PAGE_MASK);
+	    !(sregs->efer & EFER_LME)) {
+		r = mvm_slot_fault_in(vcpu->vm, sregs->cr3 & PAGE_MASK);
+		if (r)
+			goto free;
+	}
 
 	mvm_vcpu_load(vcpu);
-	r = mvm_vcpu_set_sregs_lapic(vcpu, sregs);
+	r = mvm_vcpu_sregs_lapic_check(vcpu, sregs);
+	/* The backend takes all of its part or, failing, none of it. */
 	if (!r)
 		r = mvm_ops->set_sregs(vcpu, sregs);
-	if (!r && !vcpu->lapic)
-		vcpu->apic_base = sregs->apic_base;
+	/* The PDPTEs' slot changed meanwhile: as if it had been unpinnable. */
+	if (r == -EAGAIN)
+		r = -EFAULT;
+	if (!r)
+		mvm_vcpu_sregs_lapic_apply(vcpu, sregs);
 	mvm_vcpu_put(vcpu);
 free:
 	kfree(sregs);

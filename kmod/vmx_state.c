@@ -257,6 +257,17 @@ int vmx_get_sregs(struct mvm_vcpu *vcpu, struct minivmm_sregs *sregs)
 	return 0;
 }
 
+/*
+ * The VMCS fields vmx_set_sregs() changes before its last possible
+ * failure, kept to put back: a refused SET_SREGS changes nothing.
+ */
+static const u32 vmx_sregs_ctrl_fields[] = {
+	VMCS_GUEST_EFER, VMCS_GUEST_CR3, VMCS_ENTRY_CTLS,
+	VMCS_CR0_SHADOW, VMCS_GUEST_CR0, VMCS_CR4_SHADOW, VMCS_GUEST_CR4,
+	VMCS_GUEST_PDPTE0, VMCS_GUEST_PDPTE0 + 2, VMCS_GUEST_PDPTE0 + 4,
+	VMCS_GUEST_PDPTE0 + 6,
+};
+
 int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -266,18 +277,19 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 		[VMX_FS] = &sregs->fs, [VMX_GS] = &sregs->gs,
 		[VMX_LDTR] = &sregs->ldt, [VMX_TR] = &sregs->tr,
 	};
-	u64 old_cr0, old_cr4, old_efer;
+	u64 old[ARRAY_SIZE(vmx_sregs_ctrl_fields)];
 	int n, ret;
 
 	/*
 	 * mvm_sregs_validate() has checked CR0, CR3, CR4, CR8 and EFER, so
 	 * EFER.LMA is what LME and CR0.PG make it (as vmx_update_lma()
 	 * derives it).  Write CR0/CR4 through the guest's rules, which add
-	 * the VMX fixed bits, and undo on failure.
+	 * the VMX fixed bits; they may still fail (a CR4 bit this CPU does
+	 * not allow in VMX operation, PDPTEs not in RAM any more): then the
+	 * fields go back to what they held.
 	 */
-	old_cr0 = vmx_vmread(VMCS_CR0_SHADOW);
-	old_cr4 = vmx_vmread(VMCS_CR4_SHADOW);
-	old_efer = vmx_vmread(VMCS_GUEST_EFER);
+	for (n = 0; n < ARRAY_SIZE(old); n++)
+		old[n] = vmx_vmread(vmx_sregs_ctrl_fields[n]);
 	vmx_vmwrite(VMCS_GUEST_EFER, sregs->efer & ~EFER_LMA);
 	vmx_vmwrite(VMCS_GUEST_CR3, sregs->cr3);
 	/* CR4 first with LMA off, so PAE/PCIDE checks see the new mode */
@@ -290,11 +302,8 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 	if (!ret)
 		ret = vmx_write_cr4(vmx, sregs->cr4);
 	if (ret) {
-		vmx_vmwrite(VMCS_GUEST_EFER, old_efer);
-		vmx_vmwrite(VMCS_CR4_SHADOW, old_cr4);
-		vmx_write_cr4(vmx, old_cr4);
-		vmx_write_cr0(vmx, old_cr0);
-		vmx_vmwrite(VMCS_GUEST_EFER, old_efer);
+		for (n = 0; n < ARRAY_SIZE(old); n++)
+			vmx_vmwrite(vmx_sregs_ctrl_fields[n], old[n]);
 		return ret;
 	}
 
@@ -306,7 +315,7 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
 	vmx_vmwrite(VMCS_GUEST_IDTR_LIMIT, sregs->idt.limit);
 	vmx->cr2 = sregs->cr2;
 	vmx->need_flush = true;
-	/* The core has given an in-kernel LAPIC CR8 already. */
+	/* The core gives an in-kernel LAPIC its CR8 itself. */
 	if (!vcpu->lapic)
 		vmx->cr8 = sregs->cr8;
 	return 0;

@@ -5,7 +5,8 @@
  * INTERRUPT and GET/SET_MP_STATE with their errnos, HLT and wait-for-SIPI
  * sleeping in the kernel until a signal, LAPIC and IOAPIC registers
  * reached by guest MMIO without an exit, and the MSRs a Linux guest needs
- * (MTRRs, MISC_ENABLE, microcode revision, AMD HWCR) via GET/SET_MSRS.
+ * (MTRRs, MISC_ENABLE, microcode revision, AMD HWCR) via GET/SET_MSRS,
+ * and SET_SREGS refused as a whole (no LAPIC change left behind).
  * The guest-visible LAPIC behaviour is lapic_test's.
  */
 #include <errno.h>
@@ -273,6 +274,102 @@ GUEST_CODE(hlt_guest, ".code64",
 	"mov $0x42, %eax\n"
 	"out %eax, $0x80\n"
 	"hlt\n");
+
+/*
+ * GET_SREGS and APIC_BASE equal @want: what a refused SET_SREGS must
+ * leave.  cr8 is the LAPIC's TPR.
+ */
+static int sregs_unchanged(struct vcpu *v, const struct minivmm_sregs *want,
+			   const char *what)
+{
+	struct minivmm_sregs sr;
+	uint64_t base;
+
+	CHECK_OK(vcpu_get_sregs(v, &sr), "GET_SREGS after %s", what);
+	CHECK_EQ(sr.apic_base, want->apic_base, "apic_base after %s", what);
+	CHECK_EQ(sr.cr8, want->cr8, "cr8 (TPR) after %s", what);
+	CHECK_EQ(sr.cr0, want->cr0, "cr0 after %s", what);
+	CHECK_EQ(sr.cr3, want->cr3, "cr3 after %s", what);
+	CHECK_EQ(sr.cr4, want->cr4, "cr4 after %s", what);
+	CHECK_EQ(sr.gdt.base, want->gdt.base, "gdt after %s", what);
+	CHECK(!memcmp(&sr, want, sizeof(sr)), "all of sregs after %s", what);
+	CHECK_EQ(vcpu_get_msr(v, 0x1b, &base), 1, "APIC_BASE after %s", what);
+	CHECK_EQ(base, want->apic_base, "APIC_BASE MSR after %s", what);
+	return CASE_PASS;
+}
+
+#define REFUSED_GPA	0x400000ULL	/* a slot whose memory is gone */
+#define X2APIC_EN	0x400ULL
+
+/*
+ * SET_SREGS of @req plus a valid LAPIC change (xAPIC -> x2APIC, TPR 9)
+ * must fail with @err and leave @start.
+ */
+static int sregs_refused(struct vcpu *v, const struct minivmm_sregs *start,
+			 struct minivmm_sregs *req, int err, const char *what)
+{
+	req->apic_base |= X2APIC_EN;
+	req->cr8 = 9;
+	CHECK_ERRNO(vcpu_set_sregs(v, req), err, "%s", what);
+	return sregs_unchanged(v, start, what);
+}
+
+/*
+ * A SET_SREGS that is refused changes nothing, also where its LAPIC part
+ * (an xAPIC -> x2APIC switch, a TPR) is valid: a non-canonical GDT base,
+ * CR0.PG without PE, and PAE paging whose PDPTEs are in a slot whose
+ * memory is gone (VT-x would load them; both backends refuse it).  The
+ * same request without the bad part then succeeds.
+ */
+static int test_sregs_refused(void)
+{
+	struct minivmm_sregs start, req;
+	struct vcpu *v;
+	struct vm *vm;
+	void *mem;
+	int rc;
+
+	vm = irq_vm(hlt_guest, hlt_guest_end);
+	CHECK(vm, "VM with irqchip");
+	v = vcpu_create(vm, 0);
+	CHECK(v, "vcpu_create");
+	CHECK(!vcpu_set_mode(v, MODE_PROT32), "protected mode");
+	mem = mmap(NULL, 0x200000, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(mem != MAP_FAILED, "mmap");
+	CHECK_OK(vm_set_region(vm, 1, 0, REFUSED_GPA, 0x200000, mem),
+		 "slot 1");
+	munmap(mem, 0x200000);
+
+	CHECK_OK(vcpu_get_sregs(v, &start), "GET_SREGS");
+	CHECK_EQ(start.apic_base, APIC_BASE_BSP, "xAPIC at reset");
+	start.cr8 = 3;
+	CHECK_OK(vcpu_set_sregs(v, &start), "SET_SREGS with TPR 3");
+	CHECK_OK(vcpu_get_sregs(v, &start), "GET_SREGS");
+
+	req = start;
+	req.gdt.base = 0x0000800000000000ULL;
+	rc = sregs_refused(v, &start, &req, EINVAL, "a non-canonical GDT base");
+	if (rc)
+		return rc;
+	req = start;
+	req.cr0 = (start.cr0 & ~1ULL) | 0x80000000ULL;
+	rc = sregs_refused(v, &start, &req, EINVAL, "CR0.PG without PE");
+	if (rc)
+		return rc;
+	req = start;
+	req.cr0 |= 0x80000000ULL;	/* PG */
+	req.cr4 |= 0x20;		/* PAE */
+	req.cr3 = REFUSED_GPA;
+	rc = sregs_refused(v, &start, &req, EFAULT, "PDPTEs in memory that is gone");
+	if (rc)
+		return rc;
+
+	/* The same with the PDPTEs in RAM: everything is taken. */
+	req.cr3 = PDPT_GPA;
+	CHECK_OK(vcpu_set_sregs(v, &req), "PAE paging with the PDPTEs in RAM");
+	return sregs_unchanged(v, &req, "a SET_SREGS that succeeded");
+}
 
 static int test_hlt_sleeps(void)
 {
@@ -588,6 +685,7 @@ static const struct test_case cases[] = {
 	{ "INTERRUPT gives ENXIO with an irqchip", test_interrupt_enxio, 0 },
 	{ "GET/SET_MP_STATE defaults and checks", test_mp_state, 0 },
 	{ "SREGS apic_base and cr8 from the LAPIC", test_sregs_apic_base, 0 },
+	{ "a refused SET_SREGS changes neither registers nor LAPIC", test_sregs_refused, 0 },
 	{ "HLT sleeps in the kernel until a signal", test_hlt_sleeps, 20 },
 	{ "an AP waits for SIPI until a signal", test_ap_waits_for_sipi, 20 },
 	{ "LAPIC and IOAPIC MMIO without exits", test_mmio_in_kernel, 20 },
