@@ -59,7 +59,7 @@ no_warnings = ! grep -v -E '^make(\[[0-9]+\])?: ' $(1) | \
 .PHONY: all module vmm tests deps run check check-host check-qemu \
 	check-bochs bench clean check-header check-unit check-vmm \
 	check-fuzz check-kmod-6.1 check-kmod-6.12 check-checkpatch \
-	check-sparse initramfs bed-qemu bed-qemu-slowtsc bed-bochs \
+	check-sparse check-spec-entry initramfs bed-qemu bed-qemu-slowtsc bed-bochs \
 	bed-bochs-smp bench-build
 
 all: module vmm tests bench-build
@@ -165,6 +165,13 @@ check-kmod-6.12:
 		tee $(BUILD)/kmod-6.12.log
 	@$(call no_warnings,$(BUILD)/kmod-6.12.log)
 	@test -f $(BUILD)/kmod-6.12/kmod/minivmm.ko
+
+# The speculation steps in both modules' VM entry code (objdump, ELF).
+check-spec-entry: check-kmod-6.1 check-kmod-6.12
+	python3 tests/spec_entry_check.py $(BED_KDIR) \
+		$(BUILD)/kmod-6.1/kmod/minivmm.ko
+	python3 tests/spec_entry_check.py $(KDIR_612) \
+		$(BUILD)/kmod-6.12/kmod/minivmm.ko
 
 # sparse: C=2 checks every file, not only the ones rebuilt.
 check-sparse:

@@ -8,7 +8,7 @@
 
 #include "mvm.h"
 
-static __mvm_exit_path const struct minivmm_cpuid_entry *
+__mvm_exit_path const struct minivmm_cpuid_entry *
 mvm_cpuid_find(const struct mvm_vcpu *vcpu, u32 function, u32 index)
 {
 	u32 i;

@@ -46,6 +46,7 @@ static int __mvm_exit_path guest_virt_copy(struct mvm_vcpu *vcpu,
 	struct mvm_walk_regs regs;
 	int ret;
 
+	mvm_spec_l1d_taint(vcpu);
 	regs.cr0 = pg->cr0;
 	regs.cr3 = pg->cr3;
 	regs.cr4 = pg->cr4;

@@ -254,11 +254,15 @@ static int __init mvm_init(void)
 		return r;
 	}
 
+	r = mvm_spec_setup();
+	if (r)
+		return r;
+
 	if (mvm_ops->hw_setup) {
 		r = mvm_ops->hw_setup();
 		if (r) {
 			pr_err("%s setup failed (%d)\n", mvm_ops->name, r);
-			return r;
+			goto undo_spec;
 		}
 	}
 
@@ -300,6 +304,8 @@ undo_emergency:
 	preempt_notifier_dec();
 	if (mvm_ops->hw_unsetup)
 		mvm_ops->hw_unsetup();
+undo_spec:
+	mvm_spec_unsetup();
 	return r;
 }
 
@@ -312,6 +318,7 @@ static void __exit mvm_exit(void)
 	preempt_notifier_dec();
 	if (mvm_ops->hw_unsetup)
 		mvm_ops->hw_unsetup();
+	mvm_spec_unsetup();
 	pr_info("unloaded\n");
 }
 

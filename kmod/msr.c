@@ -132,6 +132,52 @@ static u64 mvm_spec_ctrl_valid(void)
 	return valid;
 }
 
+/* CPUID bits that give a guest the SPEC_CTRL bits (SDM, APM). */
+#define MVM_CPUID7_EDX_IBRS	BIT(26)		/* leaf 7.0 EDX */
+#define MVM_CPUID7_EDX_STIBP	BIT(27)
+#define MVM_CPUID7_EDX_SSBD	BIT(31)
+#define MVM_CPUID7_2_EDX_RRSBA	BIT(2)		/* leaf 7.2 EDX */
+#define MVM_CPUID7_2_EDX_BHI	BIT(4)
+#define MVM_CPUIDE8_EBX_IBRS	BIT(14)		/* leaf 0x80000008 EBX */
+#define MVM_CPUIDE8_EBX_STIBP	BIT(15)
+#define MVM_CPUIDE8_EBX_SSBD	BIT(24)
+
+static u32 mvm_cpuid_reg(const struct mvm_vcpu *vcpu, u32 function,
+			 u32 index, bool edx)
+{
+	const struct minivmm_cpuid_entry *e;
+
+	e = mvm_cpuid_find(vcpu, function, index);
+	if (!e)
+		return 0;
+	return edx ? e->edx : e->ebx;
+}
+
+/*
+ * The SPEC_CTRL bits a guest WRMSR may set: the host's, limited to what
+ * the VMM's CPUID table advertises; any other bit is reserved for this
+ * guest and #GPs, as on a CPU with that CPUID.
+ */
+static u64 mvm_spec_ctrl_guest_valid(const struct mvm_vcpu *vcpu)
+{
+	u32 l7 = mvm_cpuid_reg(vcpu, 7, 0, true);
+	u32 l7_2 = mvm_cpuid_reg(vcpu, 7, 2, true);
+	u32 e8 = mvm_cpuid_reg(vcpu, 0x80000008, 0, false);
+	u64 valid = 0;
+
+	if ((l7 & MVM_CPUID7_EDX_IBRS) || (e8 & MVM_CPUIDE8_EBX_IBRS))
+		valid |= SPEC_CTRL_IBRS;
+	if ((l7 & MVM_CPUID7_EDX_STIBP) || (e8 & MVM_CPUIDE8_EBX_STIBP))
+		valid |= SPEC_CTRL_STIBP;
+	if ((l7 & MVM_CPUID7_EDX_SSBD) || (e8 & MVM_CPUIDE8_EBX_SSBD))
+		valid |= SPEC_CTRL_SSBD;
+	if (l7_2 & MVM_CPUID7_2_EDX_RRSBA)
+		valid |= SPEC_CTRL_RRSBA_DIS_S;
+	if (l7_2 & MVM_CPUID7_2_EDX_BHI)
+		valid |= SPEC_CTRL_BHI_DIS_S;
+	return valid & mvm_spec_ctrl_valid();
+}
+
 static u64 mvm_arch_capabilities(void)
 {
 	u64 v;
@@ -363,8 +409,10 @@ static int mvm_msr_core_write(struct mvm_vcpu *vcpu, u32 index, u64 data,
 	case MSR_AMD64_DE_CFG:
 		return data == MVM_DE_CFG ? 0 : -EPERM;
 	case MSR_IA32_SPEC_CTRL:
+		/* Userspace may set what the host has (saved state). */
 		if (!boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL) ||
-		    (data & ~mvm_spec_ctrl_valid()))
+		    (data & ~(guest ? mvm_spec_ctrl_guest_valid(vcpu) :
+			      mvm_spec_ctrl_valid())))
 			return -EPERM;
 		m->spec_ctrl = data;
 		return 0;

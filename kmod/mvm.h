@@ -275,10 +275,29 @@ struct mvm_msr_state {
 	u64 mtrr_var[2 * MVM_MTRR_VAR];	/* PhysBase0, PhysMask0, ... */
 	u64 mtrr_fixed[MVM_MTRR_FIXED];
 	u64 misc_enable;		/* MSR_IA32_MISC_ENABLE */
-	u64 spec_ctrl;			/* kept, not loaded into hardware */
+	u64 spec_ctrl;			/* loaded while the guest runs (spec.c) */
 	u64 tsc_adjust;			/* MSR_IA32_TSC_ADJUST */
 	u64 hwcr;			/* AMD MSR_K7_HWCR */
 	u64 tsc_aux;			/* MSR_TSC_AUX, for the backends */
+};
+
+/*
+ * SPEC_CTRL around one run: spec.c fills it before each entry, the
+ * backend's entry code (GUEST_SPEC_CTRL_LOAD/_PUT) writes the MSR as told.
+ * The offsets are the entry code's (entry_gprs.inc).
+ */
+struct mvm_spec_ctrl_switch {
+	u64 guest;			/* the guest's value */
+	u64 host;			/* this CPU's value for the kernel */
+	u8 load_guest;			/* write guest before entry */
+	u8 load_host;			/* write host after the exit */
+};
+
+/* Per-vCPU state of spec.c. */
+struct mvm_spec_vcpu {
+	struct mvm_spec_ctrl_switch sc;
+	u64 id;				/* never reused: last vCPU on a CPU */
+	bool l1d_flush;			/* host work since the last flush */
 };
 
 struct mvm_vcpu {
@@ -300,6 +319,8 @@ struct mvm_vcpu {
 	unsigned long gprs[MVM_NR_GPRS];
 	unsigned long rip;
 	unsigned long rflags;
+
+	struct mvm_spec_vcpu spec;	/* spec.c */
 
 	/* The CPUID table set by userspace. */
 	struct minivmm_cpuid_entry *cpuid;
@@ -493,6 +514,20 @@ extern const struct mvm_backend_ops mvm_svm_ops;
 /* ---- core services (cpuid.c, msr.c, io.c, mmio.c, irq.c, mp.c) ---- */
 
 /*
+ * Speculative-execution hygiene (spec.c).  setup/unsetup at module load
+ * and unload; vcpu_load from every vCPU load (IBPB between vCPUs);
+ * enter/exit around the backend's enter op with interrupts off;
+ * l1d_taint where the host touched guest data on the guest's behalf.
+ */
+int mvm_spec_setup(void);
+void mvm_spec_unsetup(void);
+void mvm_spec_vcpu_init(struct mvm_vcpu *vcpu);
+void mvm_spec_vcpu_load(struct mvm_vcpu *vcpu, int cpu);
+void mvm_spec_l1d_taint(struct mvm_vcpu *vcpu);
+void mvm_spec_enter(struct mvm_vcpu *vcpu);
+void mvm_spec_exit(struct mvm_vcpu *vcpu);
+
+/*
  * Make @vcpu leave guest mode and see its requests: an IPI, waited for,
  * to the CPU it runs on when it is in guest mode.  Needs interrupts
  * enabled; may be called with preemption disabled.
@@ -511,6 +546,9 @@ int mvm_xsetbv(struct mvm_vcpu *vcpu, u32 index, u64 value);
 
 /* CPUID from the userspace table into gprs[RAX..RDX]. */
 void mvm_cpuid_emulate(struct mvm_vcpu *vcpu);
+/* The table's entry for a leaf and subleaf, or NULL (reads as zeros). */
+const struct minivmm_cpuid_entry *
+mvm_cpuid_find(const struct mvm_vcpu *vcpu, u32 function, u32 index);
 
 /*
  * Guest RDMSR/WRMSR: 0, or -EPERM meaning "inject #GP".  The allow-list is

@@ -106,9 +106,11 @@ static int __mvm_exit_path mvm_vcpu_enter(struct mvm_vcpu *vcpu)
 	mvm_events_choose(vcpu, &entry);
 	mvm_xcr0_load_guest(vcpu);
 	mvm_pkru_load_guest(vcpu);
+	mvm_spec_enter(vcpu);
 
 	mvm_call(enter)(vcpu, &entry);
 
+	mvm_spec_exit(vcpu);
 	mvm_pkru_load_host(vcpu);
 	mvm_xcr0_load_host(vcpu);
 	WRITE_ONCE(vcpu->mode, MVM_OUTSIDE_GUEST);

@@ -238,6 +238,8 @@ struct vmcb_save {
 	u64 g_pat;				/* 0x668 */
 	u64 dbgctl;
 	u64 br_from, br_to, last_excp_from, last_excp_to;
+	u8 rsvd6[72];
+	u64 spec_ctrl;				/* 0x6e0, with V_SPEC_CTRL */
 } __packed;
 
 struct vmcb {
@@ -252,6 +254,7 @@ static_assert(offsetof(struct vmcb, save.efer) == 0x4d0);
 static_assert(offsetof(struct vmcb, save.rip) == 0x578);
 static_assert(offsetof(struct vmcb, save.rax) == 0x5f8);
 static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
+static_assert(offsetof(struct vmcb, save.spec_ctrl) == 0x6e0);
 static_assert(sizeof(struct vmcb) == 4096);
 
 /* An exception queued by inject_exception for the next entry. */
@@ -289,7 +292,7 @@ extern u32 svm_nr_asids;	/* CPUID 0x8000000a EBX */
 
 /* svm_entry.S: VMSAVE host, VMLOAD guest, VMRUN, VMSAVE guest, VMLOAD host. */
 void mvm_svm_vmrun(phys_addr_t vmcb_pa, unsigned long *gprs,
-		   phys_addr_t host_pa);
+		   phys_addr_t host_pa, const struct mvm_spec_ctrl_switch *sc);
 
 /* svm.c */
 void svm_asid_assign(struct mvm_vcpu *vcpu);

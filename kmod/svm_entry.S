@@ -13,6 +13,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
 #include "entry_gprs.inc"
 
@@ -20,11 +21,27 @@
 #define S_HOST	0
 #define S_VMCB	8
 #define S_GPRS	16
+#define S_SC	24
+
+/*
+ * Retbleed and SRSO: return predictions the guest trained are untrained
+ * (or an IBPB issued) after the exit, before any host RET and before
+ * GIF is set, where the kernel does that for KVM's AMD-V guests.
+ */
+.macro GUEST_EXIT_UNTRAIN_RET
+#ifdef UNTRAIN_RET_VM
+	UNTRAIN_RET_VM
+#else
+	UNTRAIN_RET
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
+#endif
+.endm
 
 	.section .text.mvm_exit_path, "ax"
 /*
  * void mvm_svm_vmrun(phys_addr_t vmcb_pa (rdi), unsigned long *gprs (rsi),
- *		      phys_addr_t host_pa (rdx))
+ *		      phys_addr_t host_pa (rdx),
+ *		      const struct mvm_spec_ctrl_switch *sc (rcx))
  */
 SYM_FUNC_START(mvm_svm_vmrun)
 	push	%rbp
@@ -34,6 +51,7 @@ SYM_FUNC_START(mvm_svm_vmrun)
 	push	%r13
 	push	%r12
 	push	%rbx
+	push	%rcx
 	push	%rsi
 	push	%rdi
 	push	%rdx
@@ -44,10 +62,14 @@ SYM_FUNC_START(mvm_svm_vmrun)
 	mov	%rdi, %rax
 	vmload	%rax
 
+	mov	S_SC(%rsp), %rbx
+	GUEST_SPEC_CTRL_LOAD %rbx
+
 	mov	%rsi, %rax
 	GUEST_GPRS_LOAD
 
 	mov	S_VMCB(%rsp), %rax
+	GUEST_ENTRY_VERW
 	vmrun	%rax
 
 	/* #VMEXIT restored RSP (and RAX); every other GPR is the guest's. */
@@ -59,11 +81,15 @@ SYM_FUNC_START(mvm_svm_vmrun)
 	mov	S_HOST(%rsp), %rax
 	vmload	%rax
 
+	/* Before the first RET: RSB, host SPEC_CTRL, return untraining. */
 	GUEST_EXIT_RSB_FILL %rax
+	mov	S_SC(%rsp), %rbx
+	GUEST_SPEC_CTRL_PUT %rbx
+	GUEST_EXIT_UNTRAIN_RET
 
 	GUEST_GPRS_CLEAR
 
-	add	$24, %rsp
+	add	$32, %rsp
 	pop	%rbx
 	pop	%r12
 	pop	%r13

@@ -597,6 +597,9 @@ void __mvm_exit_path svm_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_ent
 	svm_tpr_load(vcpu);
 	svm_event_write(s, &entry->event);
 	svm_windows_write(vcpu, entry);
+	/* With V_SPEC_CTRL, VMRUN and #VMEXIT switch SPEC_CTRL (spec.c). */
+	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		vmcb->save.spec_ctrl = vcpu->spec.sc.guest;
 
 	/*
 	 * With GIF clear, interrupts and NMIs stay pending until STGI, so
@@ -605,7 +608,8 @@ void __mvm_exit_path svm_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_ent
 	 */
 	svm_clgi();
 	local_irq_enable();
-	mvm_svm_vmrun(s->vmcb_pa, vcpu->gprs, svm_host_vmsave_pa());
+	mvm_svm_vmrun(s->vmcb_pa, vcpu->gprs, svm_host_vmsave_pa(),
+		      &vcpu->spec.sc);
 	local_irq_disable();
 	svm_stgi();
 

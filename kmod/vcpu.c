@@ -35,6 +35,7 @@ static void __mvm_exit_path mvm_sched_in(struct preempt_notifier *pn, int cpu)
 {
 	struct mvm_vcpu *vcpu = mvm_pn_to_vcpu(pn);
 
+	mvm_spec_vcpu_load(vcpu, cpu);
 	mvm_call(vcpu_load)(vcpu, cpu);
 	WRITE_ONCE(vcpu->cpu, cpu);
 }
@@ -59,6 +60,7 @@ void __mvm_exit_path mvm_vcpu_load(struct mvm_vcpu *vcpu)
 	int cpu = get_cpu();
 
 	preempt_notifier_register(&vcpu->preempt_notifier);
+	mvm_spec_vcpu_load(vcpu, cpu);
 	mvm_call(vcpu_load)(vcpu, cpu);
 	WRITE_ONCE(vcpu->cpu, cpu);
 	put_cpu();
@@ -501,6 +503,7 @@ static struct mvm_vcpu *mvm_vcpu_alloc(struct mvm_vm *vm, u32 id)
 	mutex_init(&vcpu->mutex);
 	init_waitqueue_head(&vcpu->wq);
 	preempt_notifier_init(&vcpu->preempt_notifier, &mvm_preempt_ops);
+	mvm_spec_vcpu_init(vcpu);
 
 	r = -ENOMEM;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

@@ -411,7 +411,8 @@ static inline struct vmx_vcpu *to_vmx(struct mvm_vcpu *vcpu)
 }
 
 /* vmx_entry.S: 0 after a VM exit, 1 on VMfail. */
-int vmx_enter(unsigned long *gprs, bool launched);
+int vmx_enter(unsigned long *gprs, bool launched,
+	      const struct mvm_spec_ctrl_switch *sc);
 void vmx_exit_point(void);
 
 /* vmx_state.c */

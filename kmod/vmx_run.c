@@ -258,7 +258,7 @@ void __mvm_exit_path vmx_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_ent
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
 
-	vmx->vmfail = vmx_enter(vcpu->gprs, vmx->launched);
+	vmx->vmfail = vmx_enter(vcpu->gprs, vmx->launched, &vcpu->spec.sc);
 
 	vmx->cr2 = native_read_cr2();
 	vmx_host_restore(vmx, &host);

@@ -6,7 +6,8 @@
 # usage: check.sh PART...     (run from the top of the tree, by make)
 #   host   builds and host checks: VMM and tests build, header ABI, unit
 #          tests, VMM tests, fuzzing, module build against 6.1 and 6.12
-#          with W=1, checkpatch --strict, sparse
+#          with W=1, the speculation steps in their entry code
+#          (tests/spec_entry_check.py), checkpatch --strict, sparse
 #   qemu   the AMD-V bed (QEMU TCG) runs tests/bed-tests.txt
 #   qemu-slowtsc  the same bed with a 500 MHz TSC runs the list's
 #          qemu-slowtsc lines (TSC-to-time conversions below 1 GHz)
@@ -91,6 +92,7 @@ for part in "$@"; do
 		step fuzz check-fuzz
 		step kmod-6.1-W1 check-kmod-6.1
 		step kmod-6.12-W1 check-kmod-6.12
+		step spec-entry check-spec-entry
 		step checkpatch check-checkpatch
 		step sparse check-sparse
 		;;

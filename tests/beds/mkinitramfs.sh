@@ -6,7 +6,8 @@
 # Layout of the image:
 #   /init                      tests/beds/init.sh
 #   /bin/busybox + applets     from busybox-static
-#   /lib/modules/KVER/...      kvm, kvm_amd, kvm_intel and their dependencies
+#   /lib/modules/KVER/...      kvm, kvm_amd, kvm_intel, tun, msr and their
+#                              dependencies
 #                              (uncompressed, with a modules.dep from depmod)
 #   /minivmm/minivmm.ko        the module built against the bed's kernel
 #   /minivmm/vmm/minivmm       the VMM (static)
@@ -43,7 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/initramfs.sh"
 out='' kver='' ko='' vmm='' guests='' tbuild='' tsh='' list='' bench='' blist='' demo=''
 linux=''
-mods="kvm_amd kvm_intel tun"
+mods="kvm_amd kvm_intel tun msr"
 extra=()
 while getopts "o:K:m:v:g:t:s:l:b:L:d:M:e:k:" opt; do
 	case $opt in
