@@ -242,11 +242,15 @@ if [ $insmod_ok = 1 ] && [ "$mode" = check ]; then
 fi
 kmsg_collect rmmod
 pattern='BUG:|WARNING: CPU|Oops|general protection|Call Trace|refcount_t'
+tainted=$(cat /proc/sys/kernel/tainted)
 if grep -E "$pattern" "$KMSG_ALL" > /tmp/kmsg.bad; then
 	prefix kernel-log "# " < /tmp/kmsg.bad
 	check kernel-log fail "kernel log has BUG/WARNING/Oops lines"
+elif [ $(( tainted & 0x280 )) != 0 ]; then
+	# W (a WARN) or D (an oops) whose lines the log lost
+	check kernel-log fail "kernel tainted by a WARN or an oops (tainted=$tainted)"
 else
-	check kernel-log ok "kernel log clean (tainted=$(cat /proc/sys/kernel/tainted))"
+	check kernel-log ok "kernel log clean (tainted=$tainted)"
 fi
 
 echo "MINIVMM-BED-END $token"
