@@ -113,11 +113,16 @@ void __mvm_exit_path mvm_events_choose(struct mvm_vcpu *vcpu, struct mvm_entry *
 	bool nmi;
 	int irq;
 
+	*entry = (struct mvm_entry) { };
+	irq = mvm_irq_peek(vcpu);
+	/* Most entries: nothing queued, held or pending, no window wanted. */
+	if (vcpu->exception.type == MVM_EVENT_NONE &&
+	    held->type == MVM_EVENT_NONE && irq < 0 &&
+	    !atomic_read(&vcpu->nmi_pending) && !vcpu->irq_window_requested)
+		return;
+
 	mvm_nmi_latch(vcpu);
 	nmi = mvm_nmi_peek(vcpu);
-	irq = mvm_irq_peek(vcpu);
-
-	*entry = (struct mvm_entry) { };
 	if (held->type == MVM_EVENT_SOFT)
 		held->type = MVM_EVENT_NONE;
 

@@ -218,6 +218,8 @@ static void mvm_slot_delete(struct mvm_vm *vm, u32 id)
 
 	write_lock(&vm->slots_lock);
 	vm->slots[id] = NULL;
+	while (vm->slots_end && !vm->slots[vm->slots_end - 1])
+		vm->slots_end--;
 	write_unlock(&vm->slots_lock);
 
 	mvm_gpt_unmap(&vm->gpt, slot->gpa, slot->npages, &freed);
@@ -300,6 +302,7 @@ long mvm_vm_set_memory_region(struct mvm_vm *vm,
 
 	write_lock(&vm->slots_lock);
 	vm->slots[mr->slot] = slot;
+	vm->slots_end = max(vm->slots_end, mr->slot + 1);
 	write_unlock(&vm->slots_lock);
 	mutex_unlock(&vm->lock);
 	return 0;
@@ -322,7 +325,7 @@ static struct mvm_memslot *__mvm_exit_path mvm_slot_find(struct mvm_vm *vm, u64 
 {
 	unsigned int i;
 
-	for (i = 0; i < MVM_MAX_SLOTS; i++) {
+	for (i = 0; i < vm->slots_end; i++) {
 		struct mvm_memslot *s = vm->slots[i];
 
 		if (s && gpa >= s->gpa && gpa - s->gpa < s->size)
@@ -426,15 +429,18 @@ static int __mvm_exit_path mvm_guest_phys_copy(struct mvm_vm *vm, u64 gpa, void 
 		return -EFAULT;
 
 	read_lock(&vm->slots_lock);
-	/* Check the whole range first so a fault changes nothing. */
-	for (pos = gpa; pos < gpa + len; ) {
+	/*
+	 * A write checks the whole range first so that a fault changes
+	 * nothing; a read that fails half-way leaves only @buf changed.
+	 */
+	for (pos = gpa; write && pos < gpa + len; ) {
 		struct mvm_memslot *s = mvm_slot_find(vm, pos);
 
-		if (!s || (write && (s->flags & MINIVMM_MEM_READONLY))) {
+		if (!s || (s->flags & MINIVMM_MEM_READONLY)) {
 			r = -EFAULT;
 			goto unlock;
 		}
-		if (write && !s->pages[(pos - s->gpa) >> PAGE_SHIFT]) {
+		if (!s->pages[(pos - s->gpa) >> PAGE_SHIFT]) {
 			r = -EAGAIN;
 			goto unlock;
 		}
@@ -443,12 +449,19 @@ static int __mvm_exit_path mvm_guest_phys_copy(struct mvm_vm *vm, u64 gpa, void 
 
 	for (pos = gpa; pos < gpa + len; ) {
 		struct mvm_memslot *s = mvm_slot_find(vm, pos);
-		u64 off = pos - s->gpa;
-		unsigned int in_page = offset_in_page(off);
-		unsigned int n = min_t(u64, PAGE_SIZE - in_page, gpa + len - pos);
-		struct page *page = s->pages[off >> PAGE_SHIFT];
+		unsigned int in_page, n;
+		struct page *page;
 		void *va;
+		u64 off;
 
+		if (!s) {
+			r = -EFAULT;
+			goto unlock;
+		}
+		off = pos - s->gpa;
+		in_page = offset_in_page(off);
+		n = min_t(u64, PAGE_SIZE - in_page, gpa + len - pos);
+		page = s->pages[off >> PAGE_SHIFT];
 		if (!page) {
 			r = mvm_guest_phys_unpinned(vm, s, off, buf, n, write);
 			if (r)

@@ -89,6 +89,8 @@ struct mvm_vm {
 	struct mm_struct *mm;		/* creator; only it may run vCPUs */
 	struct mutex lock;		/* slots[], vcpus[] */
 	struct mvm_memslot *slots[MVM_MAX_SLOTS];
+	/* 1 + the highest slot id in use: lookups scan no further. */
+	unsigned int slots_end;
 	struct mvm_vcpu *vcpus[MVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	struct mvm_gpt gpt;

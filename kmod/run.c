@@ -20,6 +20,7 @@
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/string.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
 #include <asm/processor-flags.h>
@@ -89,7 +90,8 @@ static void __mvm_exit_path mvm_pkru_load_host(struct mvm_vcpu *vcpu)
 static int __mvm_exit_path mvm_vcpu_enter(struct mvm_vcpu *vcpu)
 {
 	struct mvm_entry entry;
-	struct mvm_exit exit;
+	/* Zeroed once here: the backend fills only what its exit has. */
+	struct mvm_exit exit = { };
 
 	/* An exception while delivering a double fault shuts the CPU down. */
 	if (vcpu->triple_fault) {
@@ -116,7 +118,6 @@ static int __mvm_exit_path mvm_vcpu_enter(struct mvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->mode, MVM_OUTSIDE_GUEST);
 	local_irq_enable();
 
-	memset(&exit, 0, sizeof(exit));
 	mvm_call(exit_decode)(vcpu, &exit);
 	return mvm_exit_handle(vcpu, &exit);
 }
@@ -156,14 +157,14 @@ long __mvm_exit_path mvm_vcpu_run(struct mvm_vcpu *vcpu)
 {
 	struct minivmm_run *run = vcpu->run;
 	bool immediate_exit;
-	unsigned int i;
 	long r;
 
-	/* The run page is shared with userspace: read each input once. */
-	for (i = 0; i < ARRAY_SIZE(run->pad0); i++) {
-		if (READ_ONCE(run->pad0[i]))
-			return -EINVAL;
-	}
+	/*
+	 * The run page is shared with userspace: read each input once.  The
+	 * padding is only checked, never used.
+	 */
+	if (memchr_inv(run->pad0, 0, sizeof(run->pad0)))
+		return -EINVAL;
 	immediate_exit = READ_ONCE(run->immediate_exit);
 	/* With an irqchip there is nothing userspace could inject. */
 	vcpu->irq_window_requested = READ_ONCE(run->request_interrupt_window) &&
