@@ -11,8 +11,10 @@
  */
 #ifdef __KERNEL__
 #include <linux/errno.h>
+#include <linux/string.h>
 #else
 #include <errno.h>
+#include <string.h>
 #endif
 #include "x86_decode.h"
 
@@ -167,6 +169,17 @@ static bool __mvm_exit_path mode_valid(enum mvm_insn_mode mode)
 	       mode == MVM_INSN_MODE64;
 }
 
+/* Whether @b is a legacy prefix, or REX in 64-bit code. */
+static bool __mvm_exit_path is_prefix(u8 b, enum mvm_insn_mode mode)
+{
+	switch (b) {
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		return true;
+	}
+	return mode == MVM_INSN_MODE64 && (b & 0xf0) == 0x40;
+}
+
 int __mvm_exit_path mvm_insn_prefixes(const u8 *buf, unsigned int avail,
 				      enum mvm_insn_mode mode, struct mvm_insn_prefixes *p)
 {
@@ -246,6 +259,10 @@ int __mvm_exit_path mvm_insn_op_len(const u8 *buf, unsigned int avail,
 
 	if (!op_len || op_len > MVM_INSN_MAX_LEN)
 		return -EINVAL;
+	/* Most intercepted instructions come without a prefix. */
+	if (mode_valid(mode) && avail >= op_len && !is_prefix(buf[0], mode) &&
+	    !memcmp(buf, op, op_len))
+		return op_len;
 	ret = mvm_insn_prefixes(buf, avail, mode, &p);
 	if (ret)
 		return ret;
