@@ -8,7 +8,7 @@
 
 #include "mvm.h"
 
-const struct minivmm_cpuid_entry *
+__mvm_exit_path const struct minivmm_cpuid_entry *
 mvm_cpuid_find(const struct mvm_vcpu *vcpu, u32 function, u32 index)
 {
 	u32 i;
@@ -27,7 +27,7 @@ mvm_cpuid_find(const struct mvm_vcpu *vcpu, u32 function, u32 index)
 }
 
 /* Called from MINIVMM_RUN under vcpu->mutex: the table cannot change. */
-void mvm_cpuid_emulate(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_cpuid_emulate(struct mvm_vcpu *vcpu)
 {
 	const struct minivmm_cpuid_entry *e;
 

@@ -16,7 +16,7 @@
 #include "mvm.h"
 #include "x86.h"
 
-void mvm_queue_exception(struct mvm_vcpu *vcpu, u8 vector, u32 error)
+void __mvm_exit_path mvm_queue_exception(struct mvm_vcpu *vcpu, u8 vector, u32 error)
 {
 	struct mvm_event *held = &vcpu->interrupted;
 	struct mvm_event *exc = &vcpu->exception;
@@ -54,7 +54,7 @@ void mvm_queue_exception(struct mvm_vcpu *vcpu, u8 vector, u32 error)
 }
 
 /* External interrupts: RFLAGS.IF and no STI/MOV SS shadow. */
-static bool mvm_irq_open(struct mvm_vcpu *vcpu)
+static bool __mvm_exit_path mvm_irq_open(struct mvm_vcpu *vcpu)
 {
 	return (vcpu->rflags & X86_EFLAGS_IF) && !vcpu->shadow;
 }
@@ -63,19 +63,19 @@ static bool mvm_irq_open(struct mvm_vcpu *vcpu)
  * NMIs: not inside an NMI handler, and not in a shadow (VM entry refuses
  * an NMI after MOV SS, and some CPUs after STI too).
  */
-static bool mvm_nmi_open(struct mvm_vcpu *vcpu)
+static bool __mvm_exit_path mvm_nmi_open(struct mvm_vcpu *vcpu)
 {
-	return !vcpu->shadow && !mvm_ops->nmi_blocked(vcpu);
+	return !vcpu->shadow && !mvm_call(nmi_blocked)(vcpu);
 }
 
-bool mvm_interrupt_allowed(struct mvm_vcpu *vcpu)
+bool __mvm_exit_path mvm_interrupt_allowed(struct mvm_vcpu *vcpu)
 {
 	return vcpu->exception.type == MVM_EVENT_NONE &&
 	       vcpu->interrupted.type == MVM_EVENT_NONE && mvm_irq_open(vcpu);
 }
 
 /* Whether the NMI or interrupt an exit held back can go in now. */
-static bool mvm_held_ready(struct mvm_vcpu *vcpu, const struct mvm_event *ev)
+static bool __mvm_exit_path mvm_held_ready(struct mvm_vcpu *vcpu, const struct mvm_event *ev)
 {
 	if (ev->type == MVM_EVENT_NMI)
 		return mvm_nmi_open(vcpu);
@@ -87,13 +87,13 @@ static bool mvm_held_ready(struct mvm_vcpu *vcpu, const struct mvm_event *ev)
  * delivers one and latches one otherwise: NMIs sent beyond that are lost,
  * so the count senders raised is cut to what hardware would keep.
  */
-static void mvm_nmi_latch(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path mvm_nmi_latch(struct mvm_vcpu *vcpu)
 {
 	int limit = 2, n = atomic_read(&vcpu->nmi_pending);
 
 	if (n <= 1)
 		return;
-	if (mvm_ops->nmi_blocked(vcpu) ||
+	if (mvm_call(nmi_blocked)(vcpu) ||
 	    vcpu->interrupted.type == MVM_EVENT_NMI)
 		limit = 1;
 	while (n > limit && !atomic_try_cmpxchg(&vcpu->nmi_pending, &n, limit))
@@ -106,18 +106,23 @@ static void mvm_nmi_latch(struct mvm_vcpu *vcpu)
  * kicks the vCPU out of the guest again.  A new NMI or interrupt is
  * acknowledged here; if the entry fails, the guest is dead anyway.
  */
-void mvm_events_choose(struct mvm_vcpu *vcpu, struct mvm_entry *entry)
+void __mvm_exit_path mvm_events_choose(struct mvm_vcpu *vcpu, struct mvm_entry *entry)
 {
 	struct mvm_event *held = &vcpu->interrupted;
 	struct mvm_event *ev = &entry->event;
 	bool nmi;
 	int irq;
 
+	*entry = (struct mvm_entry) { };
+	irq = mvm_irq_peek(vcpu);
+	/* Most entries: nothing queued, held or pending, no window wanted. */
+	if (vcpu->exception.type == MVM_EVENT_NONE &&
+	    held->type == MVM_EVENT_NONE && irq < 0 &&
+	    !atomic_read(&vcpu->nmi_pending) && !vcpu->irq_window_requested)
+		return;
+
 	mvm_nmi_latch(vcpu);
 	nmi = mvm_nmi_peek(vcpu);
-	irq = mvm_irq_peek(vcpu);
-
-	*entry = (struct mvm_entry) { };
 	if (held->type == MVM_EVENT_SOFT)
 		held->type = MVM_EVENT_NONE;
 
@@ -146,7 +151,7 @@ void mvm_events_choose(struct mvm_vcpu *vcpu, struct mvm_entry *entry)
 
 	/* Real mode pushes no error code (and VM entry refuses one). */
 	if (ev->type == MVM_EVENT_EXC && ev->has_error &&
-	    !(mvm_ops->get_cr(vcpu, 0) & X86_CR0_PE))
+	    !(mvm_call(get_cr)(vcpu, 0) & X86_CR0_PE))
 		ev->has_error = false;
 
 	/*

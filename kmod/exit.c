@@ -12,8 +12,8 @@
 #include "mvm.h"
 #include "x86.h"
 
-void mvm_exit_internal_error(struct mvm_vcpu *vcpu, u32 suberror,
-			     const u64 *data, u32 ndata)
+void __mvm_exit_path mvm_exit_internal_error(struct mvm_vcpu *vcpu, u32 suberror,
+					     const u64 *data, u32 ndata)
 {
 	struct minivmm_run *run = vcpu->run;
 	u32 i;
@@ -26,8 +26,8 @@ void mvm_exit_internal_error(struct mvm_vcpu *vcpu, u32 suberror,
 		run->internal.data[i] = data[i];
 }
 
-static int mvm_exit_internal(struct mvm_vcpu *vcpu,
-			     const struct mvm_exit *exit, u32 suberror)
+static int __mvm_exit_path mvm_exit_internal(struct mvm_vcpu *vcpu,
+					     const struct mvm_exit *exit, u32 suberror)
 {
 	mvm_exit_internal_error(vcpu, suberror, exit->hw,
 				ARRAY_SIZE(exit->hw));
@@ -35,7 +35,7 @@ static int mvm_exit_internal(struct mvm_vcpu *vcpu,
 }
 
 /* The instruction that exited is done: no STI/MOV SS shadow after it. */
-static int mvm_insn_done(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
+static int __mvm_exit_path mvm_insn_done(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 {
 	vcpu->rip = exit->next_rip;
 	vcpu->shadow = 0;
@@ -43,19 +43,19 @@ static int mvm_insn_done(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 }
 
 /* The instruction raises #@vector instead of completing. */
-static int mvm_insn_fault(struct mvm_vcpu *vcpu, u8 vector)
+static int __mvm_exit_path mvm_insn_fault(struct mvm_vcpu *vcpu, u8 vector)
 {
 	mvm_queue_exception(vcpu, vector, 0);
 	return MVM_RESUME;
 }
 
-static u64 mvm_edx_eax(struct mvm_vcpu *vcpu)
+static u64 __mvm_exit_path mvm_edx_eax(struct mvm_vcpu *vcpu)
 {
 	return (u32)vcpu->gprs[MVM_RAX] |
 	       ((u64)(u32)vcpu->gprs[MVM_RDX] << 32);
 }
 
-static int mvm_exit_rdmsr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
+static int __mvm_exit_path mvm_exit_rdmsr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 {
 	u64 data;
 
@@ -66,18 +66,18 @@ static int mvm_exit_rdmsr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 	return mvm_insn_done(vcpu, exit);
 }
 
-static int mvm_exit_wrmsr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
+static int __mvm_exit_path mvm_exit_wrmsr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 {
 	if (mvm_msr_guest_write(vcpu, vcpu->gprs[MVM_RCX], mvm_edx_eax(vcpu)))
 		return mvm_insn_fault(vcpu, MVM_X86_GP);
 	return mvm_insn_done(vcpu, exit);
 }
 
-static int mvm_exit_xsetbv(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
+static int __mvm_exit_path mvm_exit_xsetbv(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 {
 	struct mvm_paging pg;
 
-	mvm_ops->get_paging(vcpu, &pg);
+	mvm_call(get_paging)(vcpu, &pg);
 	if (!(pg.cr4 & X86_CR4_OSXSAVE))
 		return mvm_insn_fault(vcpu, MVM_X86_UD);
 	if (pg.cpl || mvm_xsetbv(vcpu, vcpu->gprs[MVM_RCX], mvm_edx_eax(vcpu)))
@@ -86,7 +86,7 @@ static int mvm_exit_xsetbv(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 }
 
 /* A guest write of CR0, CR3, CR4 or CR8: 0, -EINVAL (#GP) or -EAGAIN. */
-static int mvm_cr_write(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
+static int __mvm_exit_path mvm_cr_write(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
 {
 	struct mvm_paging pg;
 	int r;
@@ -104,7 +104,7 @@ static int mvm_cr_write(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
 		return mvm_ops->set_cr(vcpu, 3, val);
 	case 0:
 	case 4:
-		mvm_ops->get_paging(vcpu, &pg);
+		mvm_call(get_paging)(vcpu, &pg);
 		r = mvm_cr_write_check(&pg, cr, val);
 		if (r)
 			return r;
@@ -114,7 +114,7 @@ static int mvm_cr_write(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
 	}
 }
 
-static int mvm_exit_cr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
+static int __mvm_exit_path mvm_exit_cr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 {
 	unsigned int cr = exit->cr.cr, gpr = exit->cr.gpr;
 	u64 val, cr0;
@@ -125,7 +125,7 @@ static int mvm_exit_cr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 		if (cr == 8)
 			val = mvm_irq_get_cr8(vcpu);
 		else if (cr == 3)
-			val = mvm_ops->get_cr(vcpu, 3);
+			val = mvm_call(get_cr)(vcpu, 3);
 		else
 			return mvm_insn_fault(vcpu, MVM_X86_GP);
 		vcpu->gprs[gpr] = exit->cr.mode64 ? val : (u32)val;
@@ -136,11 +136,11 @@ static int mvm_exit_cr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 		break;
 	case MVM_CR_CLTS:
 		r = mvm_cr_write(vcpu, 0,
-				 mvm_ops->get_cr(vcpu, 0) & ~X86_CR0_TS);
+				 mvm_call(get_cr)(vcpu, 0) & ~X86_CR0_TS);
 		break;
 	case MVM_CR_LMSW:
 		/* Loads PE, MP, EM and TS; it can set PE but not clear it. */
-		cr0 = mvm_ops->get_cr(vcpu, 0);
+		cr0 = mvm_call(get_cr)(vcpu, 0);
 		r = mvm_cr_write(vcpu, 0, (cr0 & ~0xeull) | (exit->cr.lmsw & 0xf));
 		break;
 	}
@@ -157,14 +157,14 @@ static int mvm_exit_cr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
  * registers are kept here and never loaded, so the guest cannot arm
  * hardware breakpoints but sees its own values.
  */
-static int mvm_exit_dr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
+static int __mvm_exit_path mvm_exit_dr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 {
 	unsigned int dr = exit->dr.dr, gpr = exit->dr.gpr;
 	u64 val;
 
 	/* DR4/DR5 alias DR6/DR7 unless CR4.DE makes them #UD. */
 	if (dr == 4 || dr == 5) {
-		if (mvm_ops->get_cr(vcpu, 4) & X86_CR4_DE)
+		if (mvm_call(get_cr)(vcpu, 4) & X86_CR4_DE)
 			return mvm_insn_fault(vcpu, MVM_X86_UD);
 		dr += 2;
 	}
@@ -198,7 +198,7 @@ static int mvm_exit_dr(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
  * delivering an event, or one that is not the instruction's own data
  * access, cannot be emulated: report it.
  */
-static int mvm_exit_npf(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
+static int __mvm_exit_path mvm_exit_npf(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 {
 	if (exit->npf.not_present && mvm_gpa_is_ram(vcpu->vm, exit->npf.gpa)) {
 		vcpu->fault_gpa = exit->npf.gpa;
@@ -214,8 +214,8 @@ static int mvm_exit_npf(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 	return mvm_mmio_exit(vcpu, exit->npf.gpa, exit->npf.write);
 }
 
-static int mvm_exit_exception(struct mvm_vcpu *vcpu,
-			      const struct mvm_exit *exit)
+static int __mvm_exit_path mvm_exit_exception(struct mvm_vcpu *vcpu,
+					      const struct mvm_exit *exit)
 {
 	if (exit->exc.after_insn)
 		vcpu->rip = exit->next_rip;
@@ -232,7 +232,7 @@ static int mvm_exit_exception(struct mvm_vcpu *vcpu,
  * request_interrupt_window there, as MINIVMM_INTERRUPT is refused): the
  * next entry injects what is due.
  */
-static int mvm_exit_irq_window(struct mvm_vcpu *vcpu)
+static int __mvm_exit_path mvm_exit_irq_window(struct mvm_vcpu *vcpu)
 {
 	if (vcpu->lapic || !vcpu->irq_window_requested ||
 	    vcpu->pending_irq >= 0 || !mvm_interrupt_allowed(vcpu))
@@ -241,7 +241,7 @@ static int mvm_exit_irq_window(struct mvm_vcpu *vcpu)
 	return MVM_USER;
 }
 
-int mvm_exit_handle(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
+int __mvm_exit_path mvm_exit_handle(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 {
 	struct minivmm_run *run = vcpu->run;
 

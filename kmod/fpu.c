@@ -92,7 +92,7 @@ void mvm_fpu_vcpu_free(struct mvm_vcpu *vcpu)
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
 }
 
-void mvm_fpu_load(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_fpu_load(struct mvm_vcpu *vcpu)
 {
 	if (vcpu->fpu_loaded)
 		return;
@@ -100,7 +100,7 @@ void mvm_fpu_load(struct mvm_vcpu *vcpu)
 	vcpu->fpu_loaded = true;
 }
 
-void mvm_fpu_put(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_fpu_put(struct mvm_vcpu *vcpu)
 {
 	if (!vcpu->fpu_loaded)
 		return;
@@ -112,7 +112,7 @@ void mvm_fpu_put(struct mvm_vcpu *vcpu)
  * With interrupts off only: an interrupt handler using the FPU must never
  * run with the guest's XCR0.
  */
-void mvm_xcr0_load_guest(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_xcr0_load_guest(struct mvm_vcpu *vcpu)
 {
 	lockdep_assert_irqs_disabled();
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE) && vcpu->xcr0 != mvm_host_xcr0)
@@ -120,7 +120,7 @@ void mvm_xcr0_load_guest(struct mvm_vcpu *vcpu)
 	vcpu->xcr0_loaded = true;
 }
 
-void mvm_xcr0_load_host(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_xcr0_load_host(struct mvm_vcpu *vcpu)
 {
 	if (!vcpu->xcr0_loaded)
 		return;

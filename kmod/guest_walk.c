@@ -17,7 +17,7 @@
 #include "x86_walk.h"
 
 /* Reads one guest page-table entry; the tables must be in RAM slots. */
-static int guest_pte_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
+static int __mvm_exit_path guest_pte_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
 {
 	struct mvm_vcpu *vcpu = ctx;
 	__le64 pte = 0;
@@ -39,9 +39,9 @@ static int guest_pte_read(void *ctx, u64 gpa, unsigned int size, u64 *val)
  * were copied; -EAGAIN (vcpu->fault_gpa set) where a page or a page table
  * is RAM not pinned yet: the caller pins it and repeats the access.
  */
-static int guest_virt_copy(struct mvm_vcpu *vcpu,
-			   const struct mvm_paging *pg, u64 gva, void *buf,
-			   unsigned int len, bool write)
+static int __mvm_exit_path guest_virt_copy(struct mvm_vcpu *vcpu,
+					   const struct mvm_paging *pg, u64 gva, void *buf,
+					   unsigned int len, bool write)
 {
 	struct mvm_walk_regs regs;
 	int ret;
@@ -77,26 +77,26 @@ static int guest_virt_copy(struct mvm_vcpu *vcpu,
 	return 0;
 }
 
-int mvm_read_guest_virt_pg(struct mvm_vcpu *vcpu, const struct mvm_paging *pg,
-			   u64 gva, void *buf, unsigned int len)
+int __mvm_exit_path mvm_read_guest_virt_pg(struct mvm_vcpu *vcpu, const struct mvm_paging *pg,
+					   u64 gva, void *buf, unsigned int len)
 {
 	return guest_virt_copy(vcpu, pg, gva, buf, len, false);
 }
 
-int mvm_read_guest_virt(struct mvm_vcpu *vcpu, u64 gva, void *buf,
-			unsigned int len)
+int __mvm_exit_path mvm_read_guest_virt(struct mvm_vcpu *vcpu, u64 gva, void *buf,
+					unsigned int len)
 {
 	struct mvm_paging pg;
 
-	mvm_ops->get_paging(vcpu, &pg);
+	mvm_call(get_paging)(vcpu, &pg);
 	return guest_virt_copy(vcpu, &pg, gva, buf, len, false);
 }
 
-int mvm_write_guest_virt(struct mvm_vcpu *vcpu, u64 gva, const void *buf,
-			 unsigned int len)
+int __mvm_exit_path mvm_write_guest_virt(struct mvm_vcpu *vcpu, u64 gva, const void *buf,
+					 unsigned int len)
 {
 	struct mvm_paging pg;
 
-	mvm_ops->get_paging(vcpu, &pg);
+	mvm_call(get_paging)(vcpu, &pg);
 	return guest_virt_copy(vcpu, &pg, gva, (void *)buf, len, true);
 }

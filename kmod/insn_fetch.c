@@ -18,8 +18,8 @@
 #include "insn_fetch.h"
 
 /* The code size the guest runs with now (as the CPU decodes it). */
-static enum mvm_insn_mode insn_mode(const struct mvm_paging *pg,
-				    unsigned long rflags)
+static enum mvm_insn_mode __mvm_exit_path insn_mode(const struct mvm_paging *pg,
+						    unsigned long rflags)
 {
 	/* Real mode and virtual-8086 mode are 16-bit whatever CS says. */
 	if (!(pg->cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
@@ -33,22 +33,22 @@ static enum mvm_insn_mode insn_mode(const struct mvm_paging *pg,
  * The linear address of @ip: 64-bit code ignores the CS base, other code
  * adds it and wraps at 4 GiB.
  */
-static u64 insn_linear(const struct mvm_paging *pg, enum mvm_insn_mode mode,
-		       u64 ip)
+static u64 __mvm_exit_path insn_linear(const struct mvm_paging *pg, enum mvm_insn_mode mode,
+				       u64 ip)
 {
 	if (mode == MVM_INSN_MODE64)
 		return ip;
 	return (u32)(pg->cs_base + ip);
 }
 
-unsigned int mvm_insn_fetch(struct mvm_vcpu *vcpu, u8 *buf,
-			    enum mvm_insn_mode *mode)
+unsigned int __mvm_exit_path mvm_insn_fetch(struct mvm_vcpu *vcpu, u8 *buf,
+					    enum mvm_insn_mode *mode)
 {
 	struct mvm_paging pg;
 	unsigned int first;
 	u64 linear;
 
-	mvm_ops->get_paging(vcpu, &pg);
+	mvm_call(get_paging)(vcpu, &pg);
 	*mode = insn_mode(&pg, vcpu->rflags);
 	linear = insn_linear(&pg, *mode, vcpu->rip);
 	first = min_t(u64, MVM_INSN_MAX_LEN, PAGE_SIZE - offset_in_page(linear));

@@ -25,13 +25,13 @@
 /* A string IO operand that is not in guest memory we can reach. */
 #define MVM_IO_FAULT	MINIVMM_INTERNAL_ERROR_EMULATION
 
-static u64 mvm_addr_mask(u8 addr_size)
+static u64 __mvm_exit_path mvm_addr_mask(u8 addr_size)
 {
 	return addr_size == 8 ? ~0ULL : BIT_ULL(addr_size * 8) - 1;
 }
 
 /* Writes an address-size register as hardware does (32-bit zero-extends). */
-static void mvm_reg_write_sized(unsigned long *reg, u8 addr_size, u64 val)
+static void __mvm_exit_path mvm_reg_write_sized(unsigned long *reg, u8 addr_size, u64 val)
 {
 	switch (addr_size) {
 	case 2:
@@ -46,7 +46,7 @@ static void mvm_reg_write_sized(unsigned long *reg, u8 addr_size, u64 val)
 	}
 }
 
-static u64 mvm_io_linear(const struct mvm_io *io, u64 offset)
+static u64 __mvm_exit_path mvm_io_linear(const struct mvm_io *io, u64 offset)
 {
 	u64 la = io->seg_base + offset;
 
@@ -59,8 +59,8 @@ static u64 mvm_io_linear(const struct mvm_io *io, u64 offset)
  * es:rdi (INS) and the data page, element 0 first, downwards when
  * RFLAGS.DF is set.
  */
-static int mvm_io_string_xfer(struct mvm_vcpu *vcpu, const struct mvm_io *io,
-			      u32 count)
+static int __mvm_exit_path mvm_io_string_xfer(struct mvm_vcpu *vcpu, const struct mvm_io *io,
+					      u32 count)
 {
 	u64 mask = mvm_addr_mask(io->addr_size);
 	u64 reg = vcpu->gprs[io->in ? MVM_RDI : MVM_RSI] & mask;
@@ -96,7 +96,7 @@ static int mvm_io_string_xfer(struct mvm_vcpu *vcpu, const struct mvm_io *io,
 	return 0;
 }
 
-static bool mvm_io_valid(const struct mvm_io *io)
+static bool __mvm_exit_path mvm_io_valid(const struct mvm_io *io)
 {
 	if (io->size != 1 && io->size != 2 && io->size != 4)
 		return false;
@@ -157,7 +157,7 @@ void mvm_vm_free_ioports(struct mvm_vm *vm)
  * port an access starts at decides who decodes it (a dword at 0xcf8 is
  * PCI's CONFIG_ADDRESS even though the byte register 0xcf9 is another).
  */
-static bool mvm_io_nodev(struct mvm_vm *vm, u16 port)
+static bool __mvm_exit_path mvm_io_nodev(struct mvm_vm *vm, u16 port)
 {
 	/* Pairs with smp_store_release(): a map seen is a zeroed map. */
 	const unsigned long *map = smp_load_acquire(&vm->ioport_nodev);
@@ -167,7 +167,7 @@ static bool mvm_io_nodev(struct mvm_vm *vm, u16 port)
 
 static void mvm_io_in_rax(struct mvm_vcpu *vcpu, u8 size, u32 val);
 
-int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
+int __mvm_exit_path mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
 {
 	struct minivmm_run *run = vcpu->run;
 	u32 count = 1;
@@ -232,7 +232,7 @@ int mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
 }
 
 /* Puts the low @size bytes of @val in rax as IN does. */
-static void mvm_io_in_rax(struct mvm_vcpu *vcpu, u8 size, u32 val)
+static void __mvm_exit_path mvm_io_in_rax(struct mvm_vcpu *vcpu, u8 size, u32 val)
 {
 	unsigned long *rax = &vcpu->gprs[MVM_RAX];
 
@@ -251,7 +251,7 @@ static void mvm_io_in_rax(struct mvm_vcpu *vcpu, u8 size, u32 val)
 }
 
 /* Called at the start of RUN with the vCPU loaded; 0 or MVM_USER. */
-int mvm_io_complete(struct mvm_vcpu *vcpu)
+int __mvm_exit_path mvm_io_complete(struct mvm_vcpu *vcpu)
 {
 	const struct mvm_io *io = &vcpu->pending_io;
 	u32 count = vcpu->pending_io_count;

@@ -10,14 +10,14 @@
 #include "mvm.h"
 #include "lapic.h"
 
-int mvm_irq_peek(struct mvm_vcpu *vcpu)
+int __mvm_exit_path mvm_irq_peek(struct mvm_vcpu *vcpu)
 {
 	if (vcpu->lapic)
 		return mvm_lapic_pending(vcpu);
 	return vcpu->pending_irq;
 }
 
-void mvm_irq_ack(struct mvm_vcpu *vcpu, u8 vector)
+void __mvm_exit_path mvm_irq_ack(struct mvm_vcpu *vcpu, u8 vector)
 {
 	if (vcpu->lapic) {
 		mvm_lapic_ack(vcpu, vector);
@@ -27,24 +27,24 @@ void mvm_irq_ack(struct mvm_vcpu *vcpu, u8 vector)
 		vcpu->pending_irq = -1;
 }
 
-bool mvm_nmi_peek(struct mvm_vcpu *vcpu)
+bool __mvm_exit_path mvm_nmi_peek(struct mvm_vcpu *vcpu)
 {
 	return atomic_read(&vcpu->nmi_pending) > 0;
 }
 
-void mvm_nmi_ack(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_nmi_ack(struct mvm_vcpu *vcpu)
 {
 	atomic_dec_if_positive(&vcpu->nmi_pending);
 }
 
-u8 mvm_irq_get_cr8(struct mvm_vcpu *vcpu)
+u8 __mvm_exit_path mvm_irq_get_cr8(struct mvm_vcpu *vcpu)
 {
 	if (vcpu->lapic)
 		return mvm_lapic_get_cr8(vcpu);
-	return mvm_ops->get_cr(vcpu, 8);
+	return mvm_call(get_cr)(vcpu, 8);
 }
 
-void mvm_irq_set_cr8(struct mvm_vcpu *vcpu, u8 cr8)
+void __mvm_exit_path mvm_irq_set_cr8(struct mvm_vcpu *vcpu, u8 cr8)
 {
 	/* Without a LAPIC the backend's own copy is the only one. */
 	if (vcpu->lapic)

@@ -199,6 +199,28 @@ static bool mvm_kvm_loaded(void)
 	return true;
 }
 
+DEFINE_STATIC_CALL_NULL(mvm_op_vcpu_load, *mvm_ops->vcpu_load);
+DEFINE_STATIC_CALL_NULL(mvm_op_vcpu_put, *mvm_ops->vcpu_put);
+DEFINE_STATIC_CALL_NULL(mvm_op_enter, *mvm_ops->enter);
+DEFINE_STATIC_CALL_NULL(mvm_op_exit_decode, *mvm_ops->exit_decode);
+DEFINE_STATIC_CALL_NULL(mvm_op_nmi_blocked, *mvm_ops->nmi_blocked);
+DEFINE_STATIC_CALL_NULL(mvm_op_get_paging, *mvm_ops->get_paging);
+DEFINE_STATIC_CALL_NULL(mvm_op_get_cr, *mvm_ops->get_cr);
+DEFINE_STATIC_CALL_NULL(mvm_op_flush_tlb, *mvm_ops->flush_tlb);
+
+/* Before any vCPU exists: nothing calls these yet. */
+static void mvm_static_calls_update(const struct mvm_backend_ops *ops)
+{
+	static_call_update(mvm_op_vcpu_load, ops->vcpu_load);
+	static_call_update(mvm_op_vcpu_put, ops->vcpu_put);
+	static_call_update(mvm_op_enter, ops->enter);
+	static_call_update(mvm_op_exit_decode, ops->exit_decode);
+	static_call_update(mvm_op_nmi_blocked, ops->nmi_blocked);
+	static_call_update(mvm_op_get_paging, ops->get_paging);
+	static_call_update(mvm_op_get_cr, ops->get_cr);
+	static_call_update(mvm_op_flush_tlb, ops->flush_tlb);
+}
+
 static int __init mvm_init(void)
 {
 	int r;
@@ -217,6 +239,7 @@ static int __init mvm_init(void)
 		pr_err("%s backend has no flush_tlb op\n", mvm_ops->name);
 		return -EINVAL;
 	}
+	mvm_static_calls_update(mvm_ops);
 
 	r = mvm_ops->hw_check();
 	if (r) {

@@ -40,8 +40,8 @@ static u64 mvm_max_gpa(void)
  * of guest-physical space, so that a chunk backed by a transparent huge
  * page can be mapped with one 2 MiB leaf.  Returns its first page.
  */
-static unsigned long mvm_slot_chunk(const struct mvm_memslot *slot,
-				    unsigned long idx, unsigned long *n)
+static unsigned long __mvm_exit_path mvm_slot_chunk(const struct mvm_memslot *slot,
+						    unsigned long idx, unsigned long *n)
 {
 	u64 gpa = slot->gpa + ((u64)idx << PAGE_SHIFT);
 	u64 start = max(ALIGN_DOWN(gpa, PMD_SIZE), slot->gpa);
@@ -218,6 +218,8 @@ static void mvm_slot_delete(struct mvm_vm *vm, u32 id)
 
 	write_lock(&vm->slots_lock);
 	vm->slots[id] = NULL;
+	while (vm->slots_end && !vm->slots[vm->slots_end - 1])
+		vm->slots_end--;
 	write_unlock(&vm->slots_lock);
 
 	mvm_gpt_unmap(&vm->gpt, slot->gpa, slot->npages, &freed);
@@ -300,6 +302,7 @@ long mvm_vm_set_memory_region(struct mvm_vm *vm,
 
 	write_lock(&vm->slots_lock);
 	vm->slots[mr->slot] = slot;
+	vm->slots_end = max(vm->slots_end, mr->slot + 1);
 	write_unlock(&vm->slots_lock);
 	mutex_unlock(&vm->lock);
 	return 0;
@@ -318,11 +321,11 @@ void mvm_vm_free_slots(struct mvm_vm *vm)
 	}
 }
 
-static struct mvm_memslot *mvm_slot_find(struct mvm_vm *vm, u64 gpa)
+static struct mvm_memslot *__mvm_exit_path mvm_slot_find(struct mvm_vm *vm, u64 gpa)
 {
 	unsigned int i;
 
-	for (i = 0; i < MVM_MAX_SLOTS; i++) {
+	for (i = 0; i < vm->slots_end; i++) {
 		struct mvm_memslot *s = vm->slots[i];
 
 		if (s && gpa >= s->gpa && gpa - s->gpa < s->size)
@@ -331,7 +334,7 @@ static struct mvm_memslot *mvm_slot_find(struct mvm_vm *vm, u64 gpa)
 	return NULL;
 }
 
-bool mvm_gpa_is_ram(struct mvm_vm *vm, u64 gpa)
+bool __mvm_exit_path mvm_gpa_is_ram(struct mvm_vm *vm, u64 gpa)
 {
 	bool ram;
 
@@ -397,8 +400,8 @@ unlock:
  * page never touched, or swapped out) and for writes, which must go to
  * the pinned page the guest will use.
  */
-static int mvm_guest_phys_unpinned(struct mvm_vm *vm, struct mvm_memslot *s,
-				   u64 off, void *buf, unsigned int n, bool write)
+static int __mvm_exit_path mvm_guest_phys_unpinned(struct mvm_vm *vm, struct mvm_memslot *s,
+						   u64 off, void *buf, unsigned int n, bool write)
 {
 	void __user *uaddr = (void __user *)(unsigned long)(s->uaddr + off);
 
@@ -416,8 +419,8 @@ static int mvm_guest_phys_unpinned(struct mvm_vm *vm, struct mvm_memslot *s,
  * the range is not wholly backed and pinned; a read of an unpinned page
  * that fails leaves the bytes before it copied.
  */
-static int mvm_guest_phys_copy(struct mvm_vm *vm, u64 gpa, void *buf,
-			       unsigned int len, bool write)
+static int __mvm_exit_path mvm_guest_phys_copy(struct mvm_vm *vm, u64 gpa, void *buf,
+					       unsigned int len, bool write)
 {
 	u64 pos;
 	int r = 0;
@@ -426,15 +429,18 @@ static int mvm_guest_phys_copy(struct mvm_vm *vm, u64 gpa, void *buf,
 		return -EFAULT;
 
 	read_lock(&vm->slots_lock);
-	/* Check the whole range first so a fault changes nothing. */
-	for (pos = gpa; pos < gpa + len; ) {
+	/*
+	 * A write checks the whole range first so that a fault changes
+	 * nothing; a read that fails half-way leaves only @buf changed.
+	 */
+	for (pos = gpa; write && pos < gpa + len; ) {
 		struct mvm_memslot *s = mvm_slot_find(vm, pos);
 
-		if (!s || (write && (s->flags & MINIVMM_MEM_READONLY))) {
+		if (!s || (s->flags & MINIVMM_MEM_READONLY)) {
 			r = -EFAULT;
 			goto unlock;
 		}
-		if (write && !s->pages[(pos - s->gpa) >> PAGE_SHIFT]) {
+		if (!s->pages[(pos - s->gpa) >> PAGE_SHIFT]) {
 			r = -EAGAIN;
 			goto unlock;
 		}
@@ -443,12 +449,19 @@ static int mvm_guest_phys_copy(struct mvm_vm *vm, u64 gpa, void *buf,
 
 	for (pos = gpa; pos < gpa + len; ) {
 		struct mvm_memslot *s = mvm_slot_find(vm, pos);
-		u64 off = pos - s->gpa;
-		unsigned int in_page = offset_in_page(off);
-		unsigned int n = min_t(u64, PAGE_SIZE - in_page, gpa + len - pos);
-		struct page *page = s->pages[off >> PAGE_SHIFT];
+		unsigned int in_page, n;
+		struct page *page;
 		void *va;
+		u64 off;
 
+		if (!s) {
+			r = -EFAULT;
+			goto unlock;
+		}
+		off = pos - s->gpa;
+		in_page = offset_in_page(off);
+		n = min_t(u64, PAGE_SIZE - in_page, gpa + len - pos);
+		page = s->pages[off >> PAGE_SHIFT];
 		if (!page) {
 			r = mvm_guest_phys_unpinned(vm, s, off, buf, n, write);
 			if (r)
@@ -470,14 +483,14 @@ unlock:
 	return r;
 }
 
-int mvm_read_guest_phys(struct mvm_vm *vm, u64 gpa, void *buf,
-			unsigned int len)
+int __mvm_exit_path mvm_read_guest_phys(struct mvm_vm *vm, u64 gpa, void *buf,
+					unsigned int len)
 {
 	return mvm_guest_phys_copy(vm, gpa, buf, len, false);
 }
 
-int mvm_write_guest_phys(struct mvm_vm *vm, u64 gpa, const void *buf,
-			 unsigned int len)
+int __mvm_exit_path mvm_write_guest_phys(struct mvm_vm *vm, u64 gpa, const void *buf,
+					 unsigned int len)
 {
 	return mvm_guest_phys_copy(vm, gpa, (void *)buf, len, true);
 }

@@ -53,7 +53,7 @@ static int mmio_emulation_error(struct mvm_vcpu *vcpu, const u8 *bytes,
 }
 
 /* Loads the data of a finished MMIO read into its destination register. */
-static void mmio_load_reg(struct mvm_vcpu *vcpu, u64 data)
+static void __mvm_exit_path mmio_load_reg(struct mvm_vcpu *vcpu, u64 data)
 {
 	unsigned int reg = vcpu->pending_reg & ~MMIO_REG_HIGH8;
 
@@ -71,8 +71,8 @@ static void mmio_load_reg(struct mvm_vcpu *vcpu, u64 data)
  * and finishes the instruction as mvm_mmio_complete() would.  Called with
  * the pending_* fields filled in; runs with preemption off.
  */
-static bool mmio_irqchip(struct mvm_vcpu *vcpu, u64 gpa, bool is_write,
-			 __le64 *data)
+static bool __mvm_exit_path mmio_irqchip(struct mvm_vcpu *vcpu, u64 gpa, bool is_write,
+					 __le64 *data)
 {
 	struct mvm_vm *vm = vcpu->vm;
 	unsigned int len = vcpu->pending_len;
@@ -102,7 +102,7 @@ static bool mmio_irqchip(struct mvm_vcpu *vcpu, u64 gpa, bool is_write,
 	return true;
 }
 
-int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write)
+int __mvm_exit_path mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write)
 {
 	struct minivmm_run *run = vcpu->run;
 	u8 bytes[MVM_INSN_MAX_LEN] = { 0 };
@@ -159,7 +159,7 @@ int mvm_mmio_exit(struct mvm_vcpu *vcpu, u64 gpa, bool is_write)
 	return MVM_USER;
 }
 
-void mvm_mmio_complete(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_mmio_complete(struct mvm_vcpu *vcpu)
 {
 	__le64 *shared = (__le64 *)vcpu->run->mmio.data;
 

@@ -444,7 +444,7 @@ static int mvm_efer_write(struct mvm_vcpu *vcpu, u64 data)
 
 	if (mvm_ops->get_msr(vcpu, MSR_EFER, &old))
 		return -EPERM;
-	if ((mvm_ops->get_cr(vcpu, 0) & X86_CR0_PG) &&
+	if ((mvm_call(get_cr)(vcpu, 0) & X86_CR0_PG) &&
 	    ((data ^ old) & EFER_LME))
 		return -EPERM;
 	data = (data & ~EFER_LMA) | (old & EFER_LMA);

@@ -25,8 +25,10 @@
 #include <linux/preempt.h>
 #include <linux/mm_types.h>
 #include <linux/wait.h>
+#include <linux/static_call.h>
 #include <asm/fpu/types.h>
 #include "../include/minivmm.h"
+#include "x86_types.h"
 
 #define MVM_MAX_VCPUS		64
 #define MVM_MAX_SLOTS		32
@@ -87,6 +89,8 @@ struct mvm_vm {
 	struct mm_struct *mm;		/* creator; only it may run vCPUs */
 	struct mutex lock;		/* slots[], vcpus[] */
 	struct mvm_memslot *slots[MVM_MAX_SLOTS];
+	/* 1 + the highest slot id in use: lookups scan no further. */
+	unsigned int slots_end;
 	struct mvm_vcpu *vcpus[MVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	struct mvm_gpt gpt;
@@ -489,6 +493,23 @@ struct mvm_backend_ops {
 };
 
 extern const struct mvm_backend_ops *mvm_ops;
+
+/*
+ * The ops a RUN or an exit calls are static calls, patched into direct
+ * calls once the backend is chosen (mvm_static_calls_update(), as KVM
+ * does with kvm_x86_ops): the exit path takes no retpoline and reads no
+ * ops table.  mvm_call(op)(args) calls one; other ops go through mvm_ops.
+ */
+DECLARE_STATIC_CALL(mvm_op_vcpu_load, *mvm_ops->vcpu_load);
+DECLARE_STATIC_CALL(mvm_op_vcpu_put, *mvm_ops->vcpu_put);
+DECLARE_STATIC_CALL(mvm_op_enter, *mvm_ops->enter);
+DECLARE_STATIC_CALL(mvm_op_exit_decode, *mvm_ops->exit_decode);
+DECLARE_STATIC_CALL(mvm_op_nmi_blocked, *mvm_ops->nmi_blocked);
+DECLARE_STATIC_CALL(mvm_op_get_paging, *mvm_ops->get_paging);
+DECLARE_STATIC_CALL(mvm_op_get_cr, *mvm_ops->get_cr);
+DECLARE_STATIC_CALL(mvm_op_flush_tlb, *mvm_ops->flush_tlb);
+#define mvm_call(op)	static_call(mvm_op_##op)
+
 extern const struct mvm_backend_ops mvm_vmx_ops;
 extern const struct mvm_backend_ops mvm_svm_ops;
 

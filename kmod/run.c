@@ -20,6 +20,7 @@
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/string.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
 #include <asm/processor-flags.h>
@@ -31,7 +32,7 @@
  * With interrupts off: guest mode for the core, then the requests.
  * False to back out (a signal, a reschedule, INIT or SIPI).
  */
-static bool mvm_vcpu_enter_prepare(struct mvm_vcpu *vcpu)
+static bool __mvm_exit_path mvm_vcpu_enter_prepare(struct mvm_vcpu *vcpu)
 {
 	lockdep_assert_irqs_disabled();
 
@@ -44,7 +45,7 @@ static bool mvm_vcpu_enter_prepare(struct mvm_vcpu *vcpu)
 		return false;
 	}
 	if (test_and_clear_bit(MVM_REQ_TLB_FLUSH, &vcpu->requests))
-		mvm_ops->flush_tlb(vcpu);
+		mvm_call(flush_tlb)(vcpu);
 	/*
 	 * The events are chosen after this, with mode already IN_GUEST: an
 	 * event set later kicks the vCPU.
@@ -67,7 +68,7 @@ static bool mvm_vcpu_enter_prepare(struct mvm_vcpu *vcpu)
  * leaves alone; the host's PKRU also limits the kernel's own accesses to
  * user memory, so it is switched around every entry.
  */
-static void mvm_pkru_load_guest(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path mvm_pkru_load_guest(struct mvm_vcpu *vcpu)
 {
 	if (!cpu_feature_enabled(X86_FEATURE_OSPKE))
 		return;
@@ -76,7 +77,7 @@ static void mvm_pkru_load_guest(struct mvm_vcpu *vcpu)
 		wrpkru(vcpu->pkru);
 }
 
-static void mvm_pkru_load_host(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path mvm_pkru_load_host(struct mvm_vcpu *vcpu)
 {
 	if (!cpu_feature_enabled(X86_FEATURE_OSPKE))
 		return;
@@ -86,10 +87,11 @@ static void mvm_pkru_load_host(struct mvm_vcpu *vcpu)
 }
 
 /* One entry and its exit; preemption off.  enum mvm_exit_action. */
-static int mvm_vcpu_enter(struct mvm_vcpu *vcpu)
+static int __mvm_exit_path mvm_vcpu_enter(struct mvm_vcpu *vcpu)
 {
 	struct mvm_entry entry;
-	struct mvm_exit exit;
+	/* Zeroed once here: the backend fills only what its exit has. */
+	struct mvm_exit exit = { };
 
 	/* An exception while delivering a double fault shuts the CPU down. */
 	if (vcpu->triple_fault) {
@@ -108,7 +110,7 @@ static int mvm_vcpu_enter(struct mvm_vcpu *vcpu)
 	mvm_pkru_load_guest(vcpu);
 	mvm_spec_enter(vcpu);
 
-	mvm_ops->enter(vcpu, &entry);
+	mvm_call(enter)(vcpu, &entry);
 
 	mvm_spec_exit(vcpu);
 	mvm_pkru_load_host(vcpu);
@@ -116,13 +118,12 @@ static int mvm_vcpu_enter(struct mvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->mode, MVM_OUTSIDE_GUEST);
 	local_irq_enable();
 
-	memset(&exit, 0, sizeof(exit));
-	mvm_ops->exit_decode(vcpu, &exit);
+	mvm_call(exit_decode)(vcpu, &exit);
 	return mvm_exit_handle(vcpu, &exit);
 }
 
 /* Finishes the IO-in or MMIO-read instruction userspace has answered. */
-static int mvm_vcpu_complete_pending(struct mvm_vcpu *vcpu)
+static int __mvm_exit_path mvm_vcpu_complete_pending(struct mvm_vcpu *vcpu)
 {
 	enum mvm_pending pending = vcpu->pending;
 
@@ -142,7 +143,7 @@ static int mvm_vcpu_complete_pending(struct mvm_vcpu *vcpu)
  * The outputs userspace finds on every return from RUN.  This runs on
  * every exit to userspace: only cheap reads, no sregs copy.
  */
-static void mvm_vcpu_fill_run(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path mvm_vcpu_fill_run(struct mvm_vcpu *vcpu)
 {
 	struct minivmm_run *run = vcpu->run;
 
@@ -152,18 +153,18 @@ static void mvm_vcpu_fill_run(struct mvm_vcpu *vcpu)
 	run->cr8 = mvm_irq_get_cr8(vcpu);
 }
 
-long mvm_vcpu_run(struct mvm_vcpu *vcpu)
+long __mvm_exit_path mvm_vcpu_run(struct mvm_vcpu *vcpu)
 {
 	struct minivmm_run *run = vcpu->run;
 	bool immediate_exit;
-	unsigned int i;
 	long r;
 
-	/* The run page is shared with userspace: read each input once. */
-	for (i = 0; i < ARRAY_SIZE(run->pad0); i++) {
-		if (READ_ONCE(run->pad0[i]))
-			return -EINVAL;
-	}
+	/*
+	 * The run page is shared with userspace: read each input once.  The
+	 * padding is only checked, never used.
+	 */
+	if (memchr_inv(run->pad0, 0, sizeof(run->pad0)))
+		return -EINVAL;
 	immediate_exit = READ_ONCE(run->immediate_exit);
 	/* With an irqchip there is nothing userspace could inject. */
 	vcpu->irq_window_requested = READ_ONCE(run->request_interrupt_window) &&

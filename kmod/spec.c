@@ -223,7 +223,7 @@ void mvm_spec_vcpu_init(struct mvm_vcpu *vcpu)
  * another vCPU's branch predictions must not steer this one, and the
  * host ran code since the last entry (the L1D may hold its data).
  */
-void mvm_spec_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
+void __mvm_exit_path mvm_spec_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
 {
 	vcpu->spec.l1d_flush = true;
 	if (per_cpu(mvm_spec_last_vcpu, cpu) == vcpu->spec.id)
@@ -233,13 +233,13 @@ void mvm_spec_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
 }
 
 /* The host read guest memory on the guest's behalf (emulation). */
-void mvm_spec_l1d_taint(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_spec_l1d_taint(struct mvm_vcpu *vcpu)
 {
 	vcpu->spec.l1d_flush = true;
 }
 
 /* Whether an interrupt ran on this CPU since the last call. */
-static bool mvm_spec_irq_ran(void)
+static bool __mvm_exit_path mvm_spec_irq_ran(void)
 {
 #if IS_ENABLED(CONFIG_KVM_INTEL)
 	bool ran = kvm_get_cpu_l1tf_flush_l1d();
@@ -251,7 +251,7 @@ static bool mvm_spec_irq_ran(void)
 #endif
 }
 
-static void mvm_l1d_flush(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path mvm_l1d_flush(struct mvm_vcpu *vcpu)
 {
 	unsigned int off;
 
@@ -281,7 +281,7 @@ static void mvm_l1d_flush(struct mvm_vcpu *vcpu)
  * Right before the backend enters the guest, interrupts off: what the
  * entry code writes to SPEC_CTRL, and the L1D flush.
  */
-void mvm_spec_enter(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_spec_enter(struct mvm_vcpu *vcpu)
 {
 	struct mvm_spec_ctrl_switch *sc = &vcpu->spec.sc;
 
@@ -301,7 +301,7 @@ void mvm_spec_enter(struct mvm_vcpu *vcpu)
 }
 
 /* Right after the exit, interrupts still off. */
-void mvm_spec_exit(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_spec_exit(struct mvm_vcpu *vcpu)
 {
 	/*
 	 * VMSCAPE: the guest may have trained the predictors for the VMM

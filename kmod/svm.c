@@ -176,7 +176,7 @@ static void svm_hw_unsetup(void)
 	svm_iopm = NULL;
 }
 
-phys_addr_t svm_host_vmsave_pa(void)
+phys_addr_t __mvm_exit_path svm_host_vmsave_pa(void)
 {
 	return page_to_phys(this_cpu_ptr(&svm_cpus)->host_vmsave);
 }
@@ -188,7 +188,7 @@ phys_addr_t svm_host_vmsave_pa(void)
  * last ran on another CPU always takes a new one.  A new ASID may have
  * been used by someone else before, so its entry flushes the TLB.
  */
-void svm_asid_assign(struct mvm_vcpu *vcpu)
+void __mvm_exit_path svm_asid_assign(struct mvm_vcpu *vcpu)
 {
 	struct svm_cpu *sc = this_cpu_ptr(&svm_cpus);
 	struct svm_vcpu *s = to_svm(vcpu);
@@ -301,12 +301,12 @@ static void svm_vcpu_free(struct mvm_vcpu *vcpu)
 	vcpu->arch = NULL;
 }
 
-static void svm_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
+static void __mvm_exit_path svm_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
 {
 	/* The ASID is checked at each entry; nothing is cached per CPU. */
 }
 
-static void svm_vcpu_put(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path svm_vcpu_put(struct mvm_vcpu *vcpu)
 {
 }
 

@@ -37,7 +37,7 @@
 #endif
 .endm
 
-	.text
+	.section .text.mvm_exit_path, "ax"
 /*
  * void mvm_svm_vmrun(phys_addr_t vmcb_pa (rdi), unsigned long *gprs (rsi),
  *		      phys_addr_t host_pa (rdx),

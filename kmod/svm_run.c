@@ -35,7 +35,7 @@ static inline void svm_stgi(void)
  * V_TPR, with the VINTR intercept, makes the CPU exit as soon as the guest
  * can take an interrupt (RFLAGS.IF set, no interrupt shadow).
  */
-static void svm_window_open(struct vmcb_control *c)
+static void __mvm_exit_path svm_window_open(struct vmcb_control *c)
 {
 	c->int_ctl |= SVM_INT_V_IRQ | SVM_INT_V_IGN_TPR |
 		      (0xfu << SVM_INT_V_PRIO_SHIFT);
@@ -52,7 +52,7 @@ static const u32 svm_event_types[] = {
  * The core's event into EVENTINJ.  An injected NMI blocks the guest's
  * NMIs until its handler's IRET, which is intercepted for that.
  */
-static void svm_event_write(struct svm_vcpu *s, const struct mvm_event *ev)
+static void __mvm_exit_path svm_event_write(struct svm_vcpu *s, const struct mvm_event *ev)
 {
 	struct vmcb_control *c = &s->vmcb->ctl;
 
@@ -82,8 +82,8 @@ static void svm_event_write(struct svm_vcpu *s, const struct mvm_event *ev)
  * at that IRET a window would exit before the IRET retires, over and
  * over.
  */
-static void svm_windows_write(struct mvm_vcpu *vcpu,
-			      const struct mvm_entry *entry)
+static void __mvm_exit_path svm_windows_write(struct mvm_vcpu *vcpu,
+					      const struct mvm_entry *entry)
 {
 	struct svm_vcpu *s = to_svm(vcpu);
 	struct vmcb_control *c = &s->vmcb->ctl;
@@ -100,7 +100,7 @@ static void svm_windows_write(struct mvm_vcpu *vcpu,
 		svm_window_open(c);
 }
 
-bool svm_nmi_blocked(struct mvm_vcpu *vcpu)
+bool __mvm_exit_path svm_nmi_blocked(struct mvm_vcpu *vcpu)
 {
 	return to_svm(vcpu)->nmi.masked;
 }
@@ -112,7 +112,7 @@ bool svm_nmi_blocked(struct mvm_vcpu *vcpu)
  * that changed it.  While it is above zero, CR8 writes are intercepted:
  * lowering it may unmask an interrupt that is due.
  */
-static void svm_tpr_load(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path svm_tpr_load(struct mvm_vcpu *vcpu)
 {
 	struct svm_vcpu *s = to_svm(vcpu);
 	struct vmcb_control *c = &s->vmcb->ctl;
@@ -127,7 +127,7 @@ static void svm_tpr_load(struct mvm_vcpu *vcpu)
 		c->intercepts[SVM_ICPT_CR] &= ~SVM_ICPT_CR8_WRITE;
 }
 
-static void svm_tpr_save(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path svm_tpr_save(struct mvm_vcpu *vcpu)
 {
 	struct svm_vcpu *s = to_svm(vcpu);
 	u8 tpr = s->vmcb->ctl.int_ctl & 0xf;
@@ -143,7 +143,7 @@ static void svm_tpr_save(struct mvm_vcpu *vcpu)
  * INT3 and INTO are software events (their rip is still on the
  * instruction).
  */
-static void svm_interrupted_save(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path svm_interrupted_save(struct mvm_vcpu *vcpu)
 {
 	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
 	struct mvm_event *ev = &vcpu->interrupted;
@@ -177,7 +177,7 @@ static void svm_interrupted_save(struct mvm_vcpu *vcpu)
  * After an intercepted IRET, the first exit at another rip means the
  * IRET has retired: the guest's NMI handler is done.
  */
-static void svm_nmi_iret_check(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path svm_nmi_iret_check(struct mvm_vcpu *vcpu)
 {
 	struct svm_nmi *nmi = &to_svm(vcpu)->nmi;
 
@@ -189,7 +189,7 @@ static void svm_nmi_iret_check(struct mvm_vcpu *vcpu)
 
 #define SVM_MC		18
 
-static bool svm_long_mode(struct vmcb_save *st)
+static bool __mvm_exit_path svm_long_mode(struct vmcb_save *st)
 {
 	return (st->efer & EFER_LMA) && (st->cs.attrib & SVM_SEG_L);
 }
@@ -203,8 +203,8 @@ static bool svm_long_mode(struct vmcb_save *st)
  * Bytes that cannot be read or are not @op are an error, not a guess:
  * the guest changed its code under us or the exit is not what it seems.
  */
-static int svm_next_rip(struct mvm_vcpu *vcpu, const u8 *op,
-			unsigned int op_len, u64 *next_rip)
+static int __mvm_exit_path svm_next_rip(struct mvm_vcpu *vcpu, const u8 *op,
+					unsigned int op_len, u64 *next_rip)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u8 bytes[MVM_INSN_MAX_LEN];
@@ -237,8 +237,8 @@ struct svm_io_prefix {
  * (some CPUs leave those bits clear).  Bytes that are not INS/OUTS of that
  * length are an error: the guest changed its code under us.
  */
-static int svm_io_prefix_read(struct mvm_vcpu *vcpu, u64 next_rip,
-			      struct svm_io_prefix *p)
+static int __mvm_exit_path svm_io_prefix_read(struct mvm_vcpu *vcpu, u64 next_rip,
+					      struct svm_io_prefix *p)
 {
 	struct mvm_insn_prefixes pfx;
 	u8 bytes[MVM_INSN_MAX_LEN];
@@ -259,7 +259,7 @@ static int svm_io_prefix_read(struct mvm_vcpu *vcpu, u64 next_rip,
 }
 
 /* The address size of the current code segment, flipped by 0x67. */
-static u8 svm_io_addr_size(struct vmcb_save *st, bool prefix67)
+static u8 __mvm_exit_path svm_io_addr_size(struct vmcb_save *st, bool prefix67)
 {
 	if (svm_long_mode(st))
 		return prefix67 ? 4 : 8;
@@ -268,7 +268,7 @@ static u8 svm_io_addr_size(struct vmcb_save *st, bool prefix67)
 	return prefix67 ? 4 : 2;
 }
 
-static u64 svm_seg_base(struct vmcb_save *st, int seg)
+static u64 __mvm_exit_path svm_seg_base(struct vmcb_save *st, int seg)
 {
 	const struct svm_seg *segs[] = {
 		&st->es, &st->cs, &st->ss, &st->ds, &st->fs, &st->gs,
@@ -281,7 +281,7 @@ static u64 svm_seg_base(struct vmcb_save *st, int seg)
 }
 
 /* An exit the backend could not make sense of: INTERNAL_ERROR. */
-static void svm_exit_unknown(struct mvm_exit *exit, u32 suberror)
+static void __mvm_exit_path svm_exit_unknown(struct mvm_exit *exit, u32 suberror)
 {
 	exit->reason = MVM_EXIT_INTERNAL;
 	exit->internal_suberror = suberror;
@@ -291,9 +291,9 @@ static void svm_exit_unknown(struct mvm_exit *exit, u32 suberror)
  * An instruction exit: the core needs the rip after the instruction,
  * which the CPU reports with NRIP save; otherwise its bytes are read.
  */
-static void svm_exit_insn(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
-			  enum mvm_exit_reason reason, const u8 *op,
-			  unsigned int op_len)
+static void __mvm_exit_path svm_exit_insn(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
+					  enum mvm_exit_reason reason, const u8 *op,
+					  unsigned int op_len)
 {
 	if (svm_next_rip(vcpu, op, op_len, &exit->next_rip)) {
 		svm_exit_unknown(exit, MINIVMM_INTERNAL_ERROR_EMULATION);
@@ -302,7 +302,7 @@ static void svm_exit_insn(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
 	exit->reason = reason;
 }
 
-static void svm_exit_io(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
+static void __mvm_exit_path svm_exit_io(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u64 info = vmcb->ctl.exit_info_1;
@@ -346,7 +346,7 @@ static void svm_exit_io(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 	io->seg_base = svm_seg_base(&vmcb->save, seg);
 }
 
-static void svm_exit_npf(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
+static void __mvm_exit_path svm_exit_npf(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
 	struct vmcb_control *c = &to_svm(vcpu)->vmcb->ctl;
 	u64 err = c->exit_info_1;
@@ -368,8 +368,8 @@ static void svm_exit_npf(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
  * otherwise the instruction is fetched and decoded (LOCK is AMD's alias
  * for CR8).  False where the bytes are not that MOV.
  */
-static bool svm_mov_decode(struct mvm_vcpu *vcpu, bool dr, unsigned int reg,
-			   struct mvm_exit *exit, u8 *gpr)
+static bool __mvm_exit_path svm_mov_decode(struct mvm_vcpu *vcpu, bool dr, unsigned int reg,
+					   struct mvm_exit *exit, u8 *gpr)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u64 info = vmcb->ctl.exit_info_1;
@@ -403,8 +403,8 @@ static bool svm_mov_decode(struct mvm_vcpu *vcpu, bool dr, unsigned int reg,
  * unmask an interrupt that is due, and V_TPR alone would not exit for
  * that.
  */
-static void svm_exit_cr_write(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
-			      unsigned int cr)
+static void __mvm_exit_path svm_exit_cr_write(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
+					      unsigned int cr)
 {
 	u8 gpr;
 
@@ -420,8 +420,8 @@ static void svm_exit_cr_write(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
 }
 
 /* MOV to or from DR0-DR7: the core keeps the guest's debug registers. */
-static void svm_exit_dr(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
-			unsigned int dr, bool write)
+static void __mvm_exit_path svm_exit_dr(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
+					unsigned int dr, bool write)
 {
 	u8 gpr;
 
@@ -441,8 +441,8 @@ static void svm_exit_dr(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
  * in the guest's DR6 (the VMCB's): they are the core's to keep, and the
  * hardware copy starts clean again.
  */
-static void svm_exit_exception(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
-			       u8 vector)
+static void __mvm_exit_path svm_exit_exception(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
+					       u8 vector)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
@@ -461,7 +461,7 @@ static void svm_exit_exception(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
  * The IRET of the handler of an injected NMI is about to run: let it run
  * without the intercept; svm_nmi_iret_check() unblocks NMIs once it has.
  */
-static void svm_exit_iret(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path svm_exit_iret(struct mvm_vcpu *vcpu)
 {
 	struct svm_vcpu *s = to_svm(vcpu);
 
@@ -472,7 +472,7 @@ static void svm_exit_iret(struct mvm_vcpu *vcpu)
 	}
 }
 
-static void svm_exit_translate(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
+static void __mvm_exit_path svm_exit_translate(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
 	static const u8 op_cpuid[] = { 0x0f, 0xa2 }, op_hlt[] = { 0xf4 };
 	static const u8 op_invd[] = { 0x0f, 0x08 }, op_wbinvd[] = { 0x0f, 0x09 };
@@ -574,7 +574,7 @@ static void svm_exit_translate(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 	svm_exit_unknown(exit, MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT);
 }
 
-void svm_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
+void __mvm_exit_path svm_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
 {
 	struct svm_vcpu *s = to_svm(vcpu);
 	struct vmcb *vmcb = s->vmcb;
@@ -622,7 +622,7 @@ void svm_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
 		set_debugreg(DR6_RESERVED, 6);
 }
 
-void svm_exit_decode(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
+void __mvm_exit_path svm_exit_decode(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
@@ -656,7 +656,7 @@ void svm_events_reset(struct mvm_vcpu *vcpu)
 }
 
 /* MVM_REQ_TLB_FLUSH: flush this ASID at the next entry. */
-void svm_flush_tlb(struct mvm_vcpu *vcpu)
+void __mvm_exit_path svm_flush_tlb(struct mvm_vcpu *vcpu)
 {
 	to_svm(vcpu)->flush_tlb = true;
 }

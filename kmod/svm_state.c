@@ -160,7 +160,7 @@ int svm_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sr)
 }
 
 /* With V_INTR_MASKING the guest's CR8 lives in V_TPR. */
-u64 svm_get_cr(struct mvm_vcpu *vcpu, unsigned int cr)
+u64 __mvm_exit_path svm_get_cr(struct mvm_vcpu *vcpu, unsigned int cr)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
@@ -183,7 +183,7 @@ u64 svm_get_cr(struct mvm_vcpu *vcpu, unsigned int cr)
  * CR4 (intercepted writes) and CR8 without an in-kernel LAPIC (V_TPR).
  * CR0 and CR3 writes are the guest's own, not intercepted.
  */
-int svm_set_cr(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
+int __mvm_exit_path svm_set_cr(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
 {
 	struct svm_vcpu *s = to_svm(vcpu);
 	struct vmcb *vmcb = s->vmcb;
@@ -205,7 +205,7 @@ int svm_set_cr(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
 	return -EINVAL;
 }
 
-void svm_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)
+void __mvm_exit_path svm_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)
 {
 	struct vmcb_save *st = &to_svm(vcpu)->vmcb->save;
 

@@ -31,21 +31,21 @@ static inline struct mvm_vcpu *mvm_pn_to_vcpu(struct preempt_notifier *pn)
 	return container_of(pn, struct mvm_vcpu, preempt_notifier);
 }
 
-static void mvm_sched_in(struct preempt_notifier *pn, int cpu)
+static void __mvm_exit_path mvm_sched_in(struct preempt_notifier *pn, int cpu)
 {
 	struct mvm_vcpu *vcpu = mvm_pn_to_vcpu(pn);
 
 	mvm_spec_vcpu_load(vcpu, cpu);
-	mvm_ops->vcpu_load(vcpu, cpu);
+	mvm_call(vcpu_load)(vcpu, cpu);
 	WRITE_ONCE(vcpu->cpu, cpu);
 }
 
-static void mvm_sched_out(struct preempt_notifier *pn,
-			  struct task_struct *next)
+static void __mvm_exit_path mvm_sched_out(struct preempt_notifier *pn,
+					  struct task_struct *next)
 {
 	struct mvm_vcpu *vcpu = mvm_pn_to_vcpu(pn);
 
-	mvm_ops->vcpu_put(vcpu);
+	mvm_call(vcpu_put)(vcpu);
 	WRITE_ONCE(vcpu->cpu, -1);
 }
 
@@ -55,21 +55,21 @@ static struct preempt_ops mvm_preempt_ops = {
 };
 
 /* Makes the vCPU current on this CPU until mvm_vcpu_put(). */
-void mvm_vcpu_load(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_vcpu_load(struct mvm_vcpu *vcpu)
 {
 	int cpu = get_cpu();
 
 	preempt_notifier_register(&vcpu->preempt_notifier);
 	mvm_spec_vcpu_load(vcpu, cpu);
-	mvm_ops->vcpu_load(vcpu, cpu);
+	mvm_call(vcpu_load)(vcpu, cpu);
 	WRITE_ONCE(vcpu->cpu, cpu);
 	put_cpu();
 }
 
-void mvm_vcpu_put(struct mvm_vcpu *vcpu)
+void __mvm_exit_path mvm_vcpu_put(struct mvm_vcpu *vcpu)
 {
 	preempt_disable();
-	mvm_ops->vcpu_put(vcpu);
+	mvm_call(vcpu_put)(vcpu);
 	WRITE_ONCE(vcpu->cpu, -1);
 	preempt_notifier_unregister(&vcpu->preempt_notifier);
 	preempt_enable();
@@ -332,8 +332,8 @@ static long mvm_vcpu_msrs(struct mvm_vcpu *vcpu, void __user *uaddr,
 	return r;
 }
 
-static long mvm_vcpu_ioctl(struct file *filp, unsigned int cmd,
-			   unsigned long arg)
+static long __mvm_exit_path mvm_vcpu_ioctl(struct file *filp, unsigned int cmd,
+					   unsigned long arg)
 {
 	struct mvm_vcpu *vcpu = filp->private_data;
 	void __user *uarg = (void __user *)arg;

@@ -41,6 +41,15 @@ static DEFINE_PER_CPU(struct vmx_vcpu *, vmx_current);
 
 static DEFINE_IDA(vmx_vpids);
 
+/*
+ * How many VPIDs vCPUs get; the vCPUs beyond run with the VPID control
+ * off.  All of them unless lowered at load (tests reach the untagged path
+ * that way).
+ */
+static unsigned int max_vpids = VMX_VPID_MAX;
+module_param(max_vpids, uint, 0444);
+MODULE_PARM_DESC(max_vpids, "VT-x: VPIDs to hand out, 1-65535 (default 65535); further vCPUs run untagged");
+
 static int vmx_vpid_setup(void)
 {
 	int cpu;
@@ -151,7 +160,7 @@ static void vmx_write_host_const(void)
  * or the end and start of a RUN), so reading them here, once per load
  * instead of before every entry, keeps the copies current.
  */
-static void vmx_host_bases_load(struct vmx_vcpu *vmx)
+static void __mvm_exit_path vmx_host_bases_load(struct vmx_vcpu *vmx)
 {
 	unsigned long fs_base, kgs_base;
 
@@ -165,7 +174,7 @@ static void vmx_host_bases_load(struct vmx_vcpu *vmx)
 	vmx->host_area[VMX_AL_KGSBASE].value = kgs_base;
 }
 
-static void vmx_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
+static void __mvm_exit_path vmx_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
@@ -202,7 +211,7 @@ static void vmx_vcpu_load(struct mvm_vcpu *vcpu, int cpu)
 }
 
 /* With preemption off, on the CPU of the last vmx_vcpu_load(). */
-static void vmx_vcpu_put(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path vmx_vcpu_put(struct mvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
@@ -337,7 +346,7 @@ static int vmx_vcpu_create(struct mvm_vcpu *vcpu)
 	}
 
 	if (vmx_caps.vpid) {
-		vpid = ida_alloc_range(&vmx_vpids, 1, 0xffff, GFP_KERNEL);
+		vpid = ida_alloc_range(&vmx_vpids, 1, max_vpids, GFP_KERNEL);
 		/* Out of VPIDs: run untagged (see vmx_vmcs_init()). */
 		if (vpid > 0)
 			vmx->vpid = vpid;
@@ -469,6 +478,11 @@ static int vmx_hw_check(void)
 	ret = vmx_check_feature_control();
 	if (ret)
 		return ret;
+	if (!max_vpids || max_vpids > VMX_VPID_MAX) {
+		pr_err("max_vpids=%u: must be 1 to %u\n", max_vpids,
+		       VMX_VPID_MAX);
+		return -EINVAL;
+	}
 
 	rdmsrl(MSR_VMX_BASIC, basic);
 	vmx_caps.revision = basic & 0x7fffffff;

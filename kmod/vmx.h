@@ -42,6 +42,9 @@
 #define MVMX_BASIC_TRUE		BIT_ULL(55)
 #define MVMX_BASIC_INOUT		BIT_ULL(54)
 
+/* VPIDs are 16 bits; 0 is the host's. */
+#define VMX_VPID_MAX			0xffff
+
 /* IA32_VMX_EPT_VPID_CAP */
 #define VMX_EPT_WALK4			BIT_ULL(6)
 #define VMX_EPT_WB			BIT_ULL(14)

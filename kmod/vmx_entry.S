@@ -23,7 +23,7 @@
 
 #define VMCS_HOST_RSP	0x6c14
 
-.section .text, "ax"
+.section .text.mvm_exit_path, "ax"
 
 SYM_FUNC_START(vmx_enter)
 	push %rbp

@@ -31,7 +31,7 @@ struct vmx_host_save {
 	unsigned long fs_base, kgs_base, dr7;
 };
 
-static void vmx_flush(struct vmx_vcpu *vmx)
+static void __mvm_exit_path vmx_flush(struct vmx_vcpu *vmx)
 {
 	if (vmx_caps.ept_vpid & VMX_EPT_INVEPT_SINGLE)
 		vmx_invept(1, vmx->eptp);
@@ -46,7 +46,7 @@ static void vmx_flush(struct vmx_vcpu *vmx)
 	vmx->need_flush = false;
 }
 
-void vmx_flush_tlb(struct mvm_vcpu *vcpu)
+void __mvm_exit_path vmx_flush_tlb(struct mvm_vcpu *vcpu)
 {
 	vmx_flush(to_vmx(vcpu));
 }
@@ -57,7 +57,7 @@ void vmx_flush_tlb(struct mvm_vcpu *vcpu)
  * window, or, for a guest that keeps IF clear, a second passing (as KVM
  * does), so that NMIs are not held forever.
  */
-bool vmx_nmi_blocked(struct mvm_vcpu *vcpu)
+bool __mvm_exit_path vmx_nmi_blocked(struct mvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
@@ -86,7 +86,7 @@ void vmx_events_reset(struct mvm_vcpu *vcpu)
  * it may unmask a pending interrupt.  Returns the primary controls to
  * enter with, windows aside.
  */
-static u32 vmx_tpr_load(struct mvm_vcpu *vcpu)
+static u32 __mvm_exit_path vmx_tpr_load(struct mvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u8 tpr;
@@ -105,7 +105,7 @@ static u32 vmx_tpr_load(struct mvm_vcpu *vcpu)
 }
 
 /* After an exit: a CR8 the guest wrote without exiting goes to the LAPIC. */
-static void vmx_tpr_save(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path vmx_tpr_save(struct mvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u8 tpr;
@@ -124,7 +124,7 @@ static const u32 vmx_event_types[] = {
 };
 
 /* The core's event into the VM-entry interruption fields. */
-static void vmx_event_write(struct vmx_vcpu *vmx, const struct mvm_event *ev)
+static void __mvm_exit_path vmx_event_write(struct vmx_vcpu *vmx, const struct mvm_event *ev)
 {
 	u32 info;
 
@@ -147,7 +147,7 @@ static void vmx_event_write(struct vmx_vcpu *vmx, const struct mvm_event *ev)
 	vmx_vmwrite(VMCS_ENTRY_INTR_INFO, info);
 }
 
-static void vmx_host_save(struct vmx_vcpu *vmx, struct vmx_host_save *h)
+static void __mvm_exit_path vmx_host_save(struct vmx_vcpu *vmx, struct vmx_host_save *h)
 {
 	unsigned long cr3 = __read_cr3();
 	unsigned long cr4 = cr4_read_shadow();
@@ -183,7 +183,7 @@ static void vmx_host_save(struct vmx_vcpu *vmx, struct vmx_host_save *h)
  * which runs before this task returns to userspace or leaves the CPU,
  * puts them back once instead of after every exit, as KVM does.
  */
-static void vmx_host_restore(struct vmx_vcpu *vmx, struct vmx_host_save *h)
+static void __mvm_exit_path vmx_host_restore(struct vmx_vcpu *vmx, struct vmx_host_save *h)
 {
 	vmx->host_desc_stale = true;
 	if (h->ldt)
@@ -205,8 +205,8 @@ static void vmx_host_restore(struct vmx_vcpu *vmx, struct vmx_host_save *h)
 }
 
 /* The core's registers, shadow, event and windows into the VMCS. */
-static void vmx_state_load(struct mvm_vcpu *vcpu,
-			   const struct mvm_entry *entry)
+static void __mvm_exit_path vmx_state_load(struct mvm_vcpu *vcpu,
+					   const struct mvm_entry *entry)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 proc = vmx_tpr_load(vcpu);
@@ -234,7 +234,7 @@ static void vmx_state_load(struct mvm_vcpu *vcpu,
 	}
 }
 
-void vmx_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
+void __mvm_exit_path vmx_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_host_save host;
@@ -291,7 +291,7 @@ void vmx_enter_guest(struct mvm_vcpu *vcpu, const struct mvm_entry *entry)
  * An NMI that was not delivered leaves the guest outside its handler, and
  * VM entry refuses to inject an NMI under virtual-NMI blocking.
  */
-static void vmx_vectoring_save(struct mvm_vcpu *vcpu)
+static void __mvm_exit_path vmx_vectoring_save(struct mvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 info = vmx_vmread(VMCS_IDT_VECTORING_INFO);
@@ -329,7 +329,7 @@ static void vmx_vectoring_save(struct mvm_vcpu *vcpu)
  * with the blocking lifted; the IRET runs again after the fault, so the
  * blocking must be back (SDM 27.2.3).  Only without an event in flight.
  */
-static void vmx_nmi_blocking_restore(struct mvm_vcpu *vcpu, u32 reason)
+static void __mvm_exit_path vmx_nmi_blocking_restore(struct mvm_vcpu *vcpu, u32 reason)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 intr_info = vmx->exit_intr_info;
@@ -354,7 +354,7 @@ static void vmx_nmi_blocking_restore(struct mvm_vcpu *vcpu, u32 reason)
 	}
 }
 
-static void vmx_decode_exception(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
+static void __mvm_exit_path vmx_decode_exception(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
 	u32 info = to_vmx(vcpu)->exit_intr_info;
 
@@ -392,7 +392,7 @@ static void vmx_decode_exception(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 				(vmx_vmread(VMCS_EXIT_QUAL) & 0x600f);
 }
 
-static void vmx_decode_io(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
+static void __mvm_exit_path vmx_decode_io(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
 	u64 qual = vmx_vmread(VMCS_EXIT_QUAL);
 	struct mvm_io *io = &exit->io;
@@ -429,7 +429,7 @@ static void vmx_decode_io(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 	io->seg_base = vmx_vmread(VMCS_SEG(ES_BASE, seg));
 }
 
-static void vmx_decode_cr(struct mvm_exit *exit)
+static void __mvm_exit_path vmx_decode_cr(struct mvm_exit *exit)
 {
 	u64 qual = vmx_vmread(VMCS_EXIT_QUAL);
 	static const u8 access[] = {
@@ -444,7 +444,7 @@ static void vmx_decode_cr(struct mvm_exit *exit)
 	exit->cr.mode64 = vmx_long_mode();
 }
 
-static void vmx_decode_dr(struct mvm_exit *exit)
+static void __mvm_exit_path vmx_decode_dr(struct mvm_exit *exit)
 {
 	u64 qual = vmx_vmread(VMCS_EXIT_QUAL);
 
@@ -455,7 +455,7 @@ static void vmx_decode_dr(struct mvm_exit *exit)
 	exit->dr.mode64 = vmx_long_mode();
 }
 
-static void vmx_decode_ept_violation(struct mvm_exit *exit)
+static void __mvm_exit_path vmx_decode_ept_violation(struct mvm_exit *exit)
 {
 	u64 qual = vmx_vmread(VMCS_EXIT_QUAL);
 
@@ -491,8 +491,8 @@ static const u8 vmx_insn_exits[] = {
 	[EXIT_INVVPID] = MVM_EXIT_UD,
 };
 
-static void vmx_decode(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
-		       u32 reason)
+static void __mvm_exit_path vmx_decode(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
+				       u32 reason)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
@@ -561,7 +561,7 @@ static void vmx_decode(struct mvm_vcpu *vcpu, struct mvm_exit *exit,
 	exit->internal_suberror = MINIVMM_INTERNAL_ERROR_UNHANDLED_EXIT;
 }
 
-void vmx_exit_decode(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
+void __mvm_exit_path vmx_exit_decode(struct mvm_vcpu *vcpu, struct mvm_exit *exit)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 reason = vmx->exit_reason;

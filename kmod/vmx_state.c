@@ -67,7 +67,7 @@ void vmx_reset_state(struct vmx_vcpu *vmx)
 	vmx->vcpu->gprs[MVM_RDX] = 0x600;
 }
 
-static u64 vmx_guest_cr0(void)
+static u64 __mvm_exit_path vmx_guest_cr0(void)
 {
 	u64 mask = vmx_vmread(VMCS_CR0_MASK);
 
@@ -75,7 +75,7 @@ static u64 vmx_guest_cr0(void)
 	       (vmx_vmread(VMCS_CR0_SHADOW) & mask);
 }
 
-static u64 vmx_guest_cr4(void)
+static u64 __mvm_exit_path vmx_guest_cr4(void)
 {
 	u64 mask = vmx_vmread(VMCS_CR4_MASK);
 
@@ -83,7 +83,7 @@ static u64 vmx_guest_cr4(void)
 	       (vmx_vmread(VMCS_CR4_SHADOW) & mask);
 }
 
-bool vmx_long_mode(void)
+bool __mvm_exit_path vmx_long_mode(void)
 {
 	return vmx_vmread(VMCS_GUEST_EFER) & EFER_LMA;
 }
@@ -325,7 +325,7 @@ int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct minivmm_sregs *sregs)
  * Without an in-kernel LAPIC, CR8 accesses exit and the software copy is
  * the guest's CR8 (with one, the core asks the LAPIC instead).
  */
-u64 vmx_get_cr(struct mvm_vcpu *vcpu, unsigned int cr)
+u64 __mvm_exit_path vmx_get_cr(struct mvm_vcpu *vcpu, unsigned int cr)
 {
 	switch (cr) {
 	case 0:
@@ -342,7 +342,7 @@ u64 vmx_get_cr(struct mvm_vcpu *vcpu, unsigned int cr)
 	return 0;
 }
 
-int vmx_set_cr(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
+int __mvm_exit_path vmx_set_cr(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
@@ -361,7 +361,7 @@ int vmx_set_cr(struct mvm_vcpu *vcpu, unsigned int cr, u64 val)
 	return -EINVAL;
 }
 
-void vmx_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)
+void __mvm_exit_path vmx_get_paging(struct mvm_vcpu *vcpu, struct mvm_paging *pg)
 {
 	u32 cs_ar = vmx_vmread(VMCS_SEG(ES_AR, VMX_CS));
 	u32 ss_ar = vmx_vmread(VMCS_SEG(ES_AR, VMX_SS));

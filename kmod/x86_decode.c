@@ -11,8 +11,10 @@
  */
 #ifdef __KERNEL__
 #include <linux/errno.h>
+#include <linux/string.h>
 #else
 #include <errno.h>
+#include <string.h>
 #endif
 #include "x86_decode.h"
 
@@ -28,7 +30,7 @@ struct insn_cursor {
 };
 
 /* Takes @n bytes (1, 2, 4 or 8) as a little-endian value. */
-static int cursor_take(struct insn_cursor *c, unsigned int n, u64 *val)
+static int __mvm_exit_path cursor_take(struct insn_cursor *c, unsigned int n, u64 *val)
 {
 	unsigned int i;
 	u64 v = 0;
@@ -44,7 +46,7 @@ static int cursor_take(struct insn_cursor *c, unsigned int n, u64 *val)
 	return 0;
 }
 
-static int cursor_take_u8(struct insn_cursor *c, u8 *val)
+static int __mvm_exit_path cursor_take_u8(struct insn_cursor *c, u8 *val)
 {
 	u64 v;
 	int ret;
@@ -56,7 +58,7 @@ static int cursor_take_u8(struct insn_cursor *c, u8 *val)
 }
 
 /* Sign-extends the low @bytes bytes of @v to 64 bits. */
-static u64 sign_extend(u64 v, unsigned int bytes)
+static u64 __mvm_exit_path sign_extend(u64 v, unsigned int bytes)
 {
 	unsigned int shift;
 
@@ -68,7 +70,7 @@ static u64 sign_extend(u64 v, unsigned int bytes)
 	return (u64)((s64)(v << shift) >> shift);
 }
 
-static u64 truncate_to(u64 v, unsigned int bytes)
+static u64 __mvm_exit_path truncate_to(u64 v, unsigned int bytes)
 {
 	if (bytes >= 8)
 		return v;
@@ -76,7 +78,7 @@ static u64 truncate_to(u64 v, unsigned int bytes)
 }
 
 /* 16-bit addressing: the fixed base/index pairs of ModRM.rm. */
-static void modrm16_regs(u8 mod, u8 rm, struct mvm_insn *insn)
+static void __mvm_exit_path modrm16_regs(u8 mod, u8 rm, struct mvm_insn *insn)
 {
 	static const u8 base16[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };	/* BX/BP/SI/DI */
 	static const u8 index16[8] = { 6, 7, 6, 7,
@@ -97,8 +99,8 @@ static void modrm16_regs(u8 mod, u8 rm, struct mvm_insn *insn)
  * operand (mod 3) accesses no memory, so it cannot have caused an MMIO
  * exit: it is refused.
  */
-static int modrm_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
-			struct mvm_insn *insn)
+static int __mvm_exit_path modrm_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
+					struct mvm_insn *insn)
 {
 	u8 mod, rm, rex = insn->rex;
 	unsigned int disp_size = 0;
@@ -161,14 +163,25 @@ static int modrm_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
 	return 0;
 }
 
-static bool mode_valid(enum mvm_insn_mode mode)
+static bool __mvm_exit_path mode_valid(enum mvm_insn_mode mode)
 {
 	return mode == MVM_INSN_MODE16 || mode == MVM_INSN_MODE32 ||
 	       mode == MVM_INSN_MODE64;
 }
 
-int mvm_insn_prefixes(const u8 *buf, unsigned int avail,
-		      enum mvm_insn_mode mode, struct mvm_insn_prefixes *p)
+/* Whether @b is a legacy prefix, or REX in 64-bit code. */
+static bool __mvm_exit_path is_prefix(u8 b, enum mvm_insn_mode mode)
+{
+	switch (b) {
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		return true;
+	}
+	return mode == MVM_INSN_MODE64 && (b & 0xf0) == 0x40;
+}
+
+int __mvm_exit_path mvm_insn_prefixes(const u8 *buf, unsigned int avail,
+				      enum mvm_insn_mode mode, struct mvm_insn_prefixes *p)
 {
 	unsigned int pos;
 
@@ -216,7 +229,7 @@ int mvm_insn_prefixes(const u8 *buf, unsigned int avail,
 	}
 }
 
-int mvm_insn_seg_reg(u8 seg_prefix)
+int __mvm_exit_path mvm_insn_seg_reg(u8 seg_prefix)
 {
 	switch (seg_prefix) {
 	case 0x26:
@@ -236,9 +249,9 @@ int mvm_insn_seg_reg(u8 seg_prefix)
 	}
 }
 
-int mvm_insn_op_len(const u8 *buf, unsigned int avail,
-		    enum mvm_insn_mode mode, const u8 *op,
-		    unsigned int op_len)
+int __mvm_exit_path mvm_insn_op_len(const u8 *buf, unsigned int avail,
+				    enum mvm_insn_mode mode, const u8 *op,
+				    unsigned int op_len)
 {
 	struct mvm_insn_prefixes p;
 	unsigned int i;
@@ -246,6 +259,10 @@ int mvm_insn_op_len(const u8 *buf, unsigned int avail,
 
 	if (!op_len || op_len > MVM_INSN_MAX_LEN)
 		return -EINVAL;
+	/* Most intercepted instructions come without a prefix. */
+	if (mode_valid(mode) && avail >= op_len && !is_prefix(buf[0], mode) &&
+	    !memcmp(buf, op, op_len))
+		return op_len;
 	ret = mvm_insn_prefixes(buf, avail, mode, &p);
 	if (ret)
 		return ret;
@@ -265,9 +282,9 @@ int mvm_insn_op_len(const u8 *buf, unsigned int avail,
  * register (0F 21, 0F 23): the register number from ModRM.reg and REX.R,
  * plus 8 for LOCK where @lock_ok (otherwise LOCK is refused).
  */
-static int mov_ctl_decode(const u8 *buf, unsigned int avail,
-			  enum mvm_insn_mode mode, u8 op_from, bool lock_ok,
-			  struct mvm_insn_cr *cr)
+static int __mvm_exit_path mov_ctl_decode(const u8 *buf, unsigned int avail,
+					  enum mvm_insn_mode mode, u8 op_from, bool lock_ok,
+					  struct mvm_insn_cr *cr)
 {
 	struct insn_cursor c = { .buf = buf, .avail = avail };
 	struct mvm_insn_prefixes p;
@@ -304,15 +321,15 @@ static int mov_ctl_decode(const u8 *buf, unsigned int avail,
 	return 0;
 }
 
-int mvm_insn_decode_mov_cr(const u8 *buf, unsigned int avail,
-			   enum mvm_insn_mode mode, bool lock_is_cr8,
-			   struct mvm_insn_cr *cr)
+int __mvm_exit_path mvm_insn_decode_mov_cr(const u8 *buf, unsigned int avail,
+					   enum mvm_insn_mode mode, bool lock_is_cr8,
+					   struct mvm_insn_cr *cr)
 {
 	return mov_ctl_decode(buf, avail, mode, 0x20, lock_is_cr8, cr);
 }
 
-int mvm_insn_decode_mov_dr(const u8 *buf, unsigned int avail,
-			   enum mvm_insn_mode mode, struct mvm_insn_cr *dr)
+int __mvm_exit_path mvm_insn_decode_mov_dr(const u8 *buf, unsigned int avail,
+					   enum mvm_insn_mode mode, struct mvm_insn_cr *dr)
 {
 	int ret = mov_ctl_decode(buf, avail, mode, 0x21, false, dr);
 
@@ -322,8 +339,8 @@ int mvm_insn_decode_mov_dr(const u8 *buf, unsigned int avail,
 	return ret;
 }
 
-int mvm_insn_string_io(const u8 *buf, unsigned int avail, unsigned int len,
-		       enum mvm_insn_mode mode, struct mvm_insn_prefixes *p)
+int __mvm_exit_path mvm_insn_string_io(const u8 *buf, unsigned int avail, unsigned int len,
+				       enum mvm_insn_mode mode, struct mvm_insn_prefixes *p)
 {
 	int ret;
 
@@ -339,9 +356,9 @@ int mvm_insn_string_io(const u8 *buf, unsigned int avail, unsigned int len,
 }
 
 /* Returns the operand size; sets insn->addr_size. */
-static unsigned int sizes_decode(enum mvm_insn_mode mode,
-				 const struct mvm_insn_prefixes *p,
-				 struct mvm_insn *insn)
+static unsigned int __mvm_exit_path sizes_decode(enum mvm_insn_mode mode,
+						 const struct mvm_insn_prefixes *p,
+						 struct mvm_insn *insn)
 {
 	switch (mode) {
 	case MVM_INSN_MODE16:
@@ -362,7 +379,7 @@ static unsigned int sizes_decode(enum mvm_insn_mode mode,
  * The register in ModRM.reg.  For a byte register without any REX prefix,
  * 4-7 are AH, CH, DH, BH; with one (even 40) they are SPL, BPL, SIL, DIL.
  */
-static void reg_decode(struct mvm_insn *insn, unsigned int size)
+static void __mvm_exit_path reg_decode(struct mvm_insn *insn, unsigned int size)
 {
 	u8 reg = ((insn->modrm >> 3) & 7) | ((insn->rex & REX_R) ? 8 : 0);
 
@@ -374,8 +391,8 @@ static void reg_decode(struct mvm_insn *insn, unsigned int size)
 }
 
 /* A load of @size bytes into a register of @dst_size bytes. */
-static void load_set(struct mvm_insn *insn, unsigned int size,
-		     unsigned int dst_size, enum mvm_insn_ext ext)
+static void __mvm_exit_path load_set(struct mvm_insn *insn, unsigned int size,
+				     unsigned int dst_size, enum mvm_insn_ext ext)
 {
 	insn->is_write = false;
 	insn->mem_size = size;
@@ -386,8 +403,8 @@ static void load_set(struct mvm_insn *insn, unsigned int size,
 }
 
 /* 88/89 store and 8A/8B load, between ModRM.reg and memory. */
-static int mov_reg_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
-			  unsigned int size, struct mvm_insn *insn)
+static int __mvm_exit_path mov_reg_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
+					  unsigned int size, struct mvm_insn *insn)
 {
 	int ret;
 
@@ -405,8 +422,8 @@ static int mov_reg_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
 }
 
 /* C6 /0 ib and C7 /0 iw/id: store an immediate (imm32 sign-extended). */
-static int mov_imm_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
-			  unsigned int size, struct mvm_insn *insn)
+static int __mvm_exit_path mov_imm_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
+					  unsigned int size, struct mvm_insn *insn)
 {
 	unsigned int imm_size = size == 8 ? 4 : size;
 	u64 imm;
@@ -430,8 +447,8 @@ static int mov_imm_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
 }
 
 /* A0-A3: AL/rAX from or to an absolute offset of the address size. */
-static int mov_moffs_decode(struct insn_cursor *c, unsigned int size,
-			    struct mvm_insn *insn)
+static int __mvm_exit_path mov_moffs_decode(struct insn_cursor *c, unsigned int size,
+					    struct mvm_insn *insn)
 {
 	u64 off;
 	int ret;
@@ -453,8 +470,8 @@ static int mov_moffs_decode(struct insn_cursor *c, unsigned int size,
 }
 
 /* 0F B6/B7 MOVZX and 0F BE/BF MOVSX: r16/32/64 from m8 or m16. */
-static int movx_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
-		       unsigned int opsz, struct mvm_insn *insn)
+static int __mvm_exit_path movx_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
+				       unsigned int opsz, struct mvm_insn *insn)
 {
 	unsigned int size = (insn->opcode & 1) ? 2 : 1;
 	int ret;
@@ -468,8 +485,8 @@ static int movx_decode(struct insn_cursor *c, enum mvm_insn_mode mode,
 	return 0;
 }
 
-int mvm_insn_decode(const u8 *buf, unsigned int avail,
-		    enum mvm_insn_mode mode, struct mvm_insn *insn)
+int __mvm_exit_path mvm_insn_decode(const u8 *buf, unsigned int avail,
+				    enum mvm_insn_mode mode, struct mvm_insn *insn)
 {
 	struct insn_cursor c = { .buf = buf, .avail = avail };
 	struct mvm_insn_prefixes p;
@@ -542,9 +559,9 @@ int mvm_insn_decode(const u8 *buf, unsigned int avail,
 	return 0;
 }
 
-u64 mvm_insn_load_result(u64 old, u64 data, unsigned int len,
-			 enum mvm_insn_ext ext, unsigned int dst_size,
-			 bool high8)
+u64 __mvm_exit_path mvm_insn_load_result(u64 old, u64 data, unsigned int len,
+					 enum mvm_insn_ext ext, unsigned int dst_size,
+					 bool high8)
 {
 	u64 val = truncate_to(data, len);
 
@@ -564,7 +581,7 @@ u64 mvm_insn_load_result(u64 old, u64 data, unsigned int len,
 	}
 }
 
-u64 mvm_insn_store_value(const struct mvm_insn *insn, u64 reg_val)
+u64 __mvm_exit_path mvm_insn_store_value(const struct mvm_insn *insn, u64 reg_val)
 {
 	if (insn->has_imm)
 		return insn->imm;

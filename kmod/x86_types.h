@@ -8,10 +8,21 @@
 #ifndef MVM_X86_TYPES_H
 #define MVM_X86_TYPES_H
 
+/*
+ * The code an exit runs lives in one section, .text.mvm_exit_path (the
+ * entry stubs in *_entry.S too), so that an exit touches few code pages:
+ * after each world switch the TLB may hold little of the host's
+ * mappings, and an emulated CPU (QEMU's) flushes it at every VMRUN and
+ * #VMEXIT, so each page the exit path spans costs a page walk.  Outside
+ * the kernel the attribute means nothing.
+ */
 #ifdef __KERNEL__
 #include <linux/bits.h>
+#include <linux/compiler.h>
 #include <linux/types.h>
+#define __mvm_exit_path	__section(".text.mvm_exit_path")
 #else
+#define __mvm_exit_path
 #include <stdbool.h>
 typedef unsigned char u8;
 typedef unsigned short u16;

@@ -39,8 +39,8 @@ struct walk_result {
 	bool rw, us, nx;
 };
 
-static int entry_read(mvm_walk_read_t read, void *ctx, u64 gpa,
-		      unsigned int size, u64 *pte)
+static int __mvm_exit_path entry_read(mvm_walk_read_t read, void *ctx, u64 gpa,
+				      unsigned int size, u64 *pte)
 {
 	int ret;
 
@@ -51,8 +51,8 @@ static int entry_read(mvm_walk_read_t read, void *ctx, u64 gpa,
 }
 
 /* 32-bit paging: 2 levels of 4-byte entries. */
-static int walk32(const struct mvm_walk_regs *regs, u32 gva,
-		  mvm_walk_read_t read, void *ctx, struct walk_result *res)
+static int __mvm_exit_path walk32(const struct mvm_walk_regs *regs, u32 gva,
+				  mvm_walk_read_t read, void *ctx, struct walk_result *res)
 {
 	u64 pde, pte;
 	int ret;
@@ -85,8 +85,8 @@ static int walk32(const struct mvm_walk_regs *regs, u32 gva,
  * PAE (3 levels, a 4-entry PDPT) and long mode (4 or 5 levels): 8-byte
  * entries, 9 bits of address a level.
  */
-static int walk64(const struct mvm_walk_regs *regs, u64 gva,
-		  mvm_walk_read_t read, void *ctx, struct walk_result *res)
+static int __mvm_exit_path walk64(const struct mvm_walk_regs *regs, u64 gva,
+				  mvm_walk_read_t read, void *ctx, struct walk_result *res)
 {
 	bool lma = regs->efer & WALK_EFER_LMA;
 	bool nxe = regs->efer & WALK_EFER_NXE;
@@ -146,9 +146,9 @@ static int walk64(const struct mvm_walk_regs *regs, u64 gva,
 	return -EFAULT;		/* not reached: level 1 always returns */
 }
 
-int mvm_walk_translate(const struct mvm_walk_regs *regs, u64 gva,
-		       unsigned int access, mvm_walk_read_t read, void *ctx,
-		       u64 *gpa)
+int __mvm_exit_path mvm_walk_translate(const struct mvm_walk_regs *regs, u64 gva,
+				       unsigned int access, mvm_walk_read_t read, void *ctx,
+				       u64 *gpa)
 {
 	bool user = regs->cpl == 3;
 	struct walk_result res;

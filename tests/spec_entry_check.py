@@ -100,9 +100,11 @@ class Elf:
         return sorted(out)
 
     def function(self, name):
+        """(start, stop, section name) of function @name, or None."""
         for s in self.symbols:
             if s["name"] == name and s["type"] == 2:    # STT_FUNC
-                return s["value"], s["value"] + s["size"]
+                return (s["value"], s["value"] + s["size"],
+                        self.sections[s["shndx"]]["name"])
         return None
 
 
@@ -197,9 +199,9 @@ def check_function(tap, path, elf, alts, feats, fn, entry_ops, extra):
     tap.ok(rng is not None, "%s: %s is in the module" % (path, fn))
     if rng is None:
         return
-    start, stop = rng
-    insns = disasm(path, ".text", start, stop)
-    mine = [a for a in alts if a["sect"] == ".text" and
+    start, stop, text = rng
+    insns = disasm(path, text, start, stop)
+    mine = [a for a in alts if a["sect"] == text and
             start <= a["site"] < stop]
 
     def repl_text(a):

@@ -18,7 +18,8 @@
 # and pass with one CPU; with minivmm the symptoms were guest page faults
 # on mapped code, host register state in a guest's VMCB, and the bed
 # dying without a message.  README.md in this directory has the details.
-# BED_CMDLINE in the environment is added to the kernel command line.
+# BED_CMDLINE in the environment is added to the kernel command line,
+# QEMU_EXTRA to QEMU's options (bench/compare.sh: -icount shift=0).
 # The log gets the whole console; LOG.token the end-marker word of this run.
 # The exit status is QEMU's (124 on timeout): judge the run by the log.
 set -euo pipefail
@@ -46,12 +47,15 @@ echo "$token" > "$log.token"
 # left the idle bed halted for good (QEMU at 0% CPU, its vCPU thread in
 # qemu_wait_io_event), twice in a day of nested Linux boots.  A periodic
 # timer raises it again at the next tick.
+# +pku: the host has protection keys with OSPKE, so that the tests can
+# check that a guest's PKRU never reaches the host (QEMU's TCG has PKU;
+# Bochs' corei7_skylake_x model does not).
 append="console=ttyS0,115200 panic=-1 slub_debug=FZPU no_timer_check quiet"
 append="$append nohz=off highres=off"
 append="$append mvbed=$name mvmode=$mode mvtoken=$token ${BED_CMDLINE:-}"
 
 qemu=(timeout --foreground -k 10 "$wall" qemu-system-x86_64
-      -accel tcg -cpu qemu64,+svm,+npt -m 2048 -smp "$cpus"
+      -accel tcg ${QEMU_EXTRA:-} -cpu qemu64,+svm,+npt,+pku -m 2048 -smp "$cpus"
       -nodefaults -no-user-config -display none -vga none -monitor none
       -no-reboot -kernel "/boot/vmlinuz-$kver" -initrd "$initrd"
       -append "$append")
