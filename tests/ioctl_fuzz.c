@@ -55,6 +55,7 @@
 #include <unistd.h>
 #include <cpuid.h>
 #include "lib/guest.h"
+#include "lib/sysfs.h"
 #include "lib/tap.h"
 
 #define PAGE		4096UL
@@ -2204,18 +2205,6 @@ static int file_read_long(const char *path, long *v)
 	ok = fscanf(f, "%ld", v) == 1;
 	fclose(f);
 	return ok ? 0 : -1;
-}
-
-static int file_write(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
 #define MAX_CACHES	512

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/case.h"
+#include "lib/sysfs.h"
 #include "lib/guest.h"
 
 #define PAGE		4096ULL
@@ -69,18 +70,6 @@ struct cg {
 	bool mounted;
 };
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
 static bool file_has_word(const char *path, const char *word)
 {
 	char buf[512], *tok, *save;
@@ -118,7 +107,7 @@ static int cg_enter(struct cg *cg)
 	if (!file_has_word(CG_ROOT "/cgroup.controllers", "memory"))
 		return case_skip("no memory controller in cgroup v2");
 	if (!file_has_word(CG_ROOT "/cgroup.subtree_control", "memory") &&
-	    write_str(CG_ROOT "/cgroup.subtree_control", "+memory"))
+	    file_write(CG_ROOT "/cgroup.subtree_control", "+memory"))
 		return case_skip("cannot enable the memory controller: %s",
 				 strerror(errno));
 	snprintf(cg->dir, sizeof(cg->dir), CG_ROOT "/minivmm-limits-%d",
@@ -128,7 +117,7 @@ static int cg_enter(struct cg *cg)
 		return CASE_FAIL;
 	}
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->dir);
-	if (write_str(procs, "0")) {
+	if (file_write(procs, "0")) {
 		tap_diag("joining %s: %s", cg->dir, strerror(errno));
 		return CASE_FAIL;
 	}
@@ -138,7 +127,7 @@ static int cg_enter(struct cg *cg)
 static void cg_leave(struct cg *cg)
 {
 	if (cg->dir[0]) {
-		write_str(CG_ROOT "/cgroup.procs", "0");
+		file_write(CG_ROOT "/cgroup.procs", "0");
 		rmdir(cg->dir);
 	}
 	if (cg->mounted)
