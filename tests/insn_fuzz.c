@@ -1097,8 +1097,12 @@ static int mmio_gen(struct mmio_insn *in, struct mmio_ctx *c, uint64_t rip)
 	return 0;
 }
 
-/* The segment bases of an iteration, into @sr. */
-static void mmio_segs(struct mmio_ctx *c, struct minivmm_sregs *sr)
+/*
+ * The segment bases of an iteration, into @sr.  With @keep_ss the stack
+ * segment stays the mode's (RAM), for the #DB a single-step delivers.
+ */
+static void mmio_segs(struct mmio_ctx *c, struct minivmm_sregs *sr,
+		      bool keep_ss)
 {
 	struct minivmm_segment *s[6] = {
 		&sr->es, &sr->cs, &sr->ss, &sr->ds, &sr->fs, &sr->gs,
@@ -1106,7 +1110,7 @@ static void mmio_segs(struct mmio_ctx *c, struct minivmm_sregs *sr)
 	unsigned int i;
 
 	for (i = 0; i < 6; i++) {
-		if (i == SEG_CS) {
+		if (i == SEG_CS || (i == SEG_SS && keep_ss)) {
 			c->seg_base[i] = s[i]->base;
 			continue;
 		}
@@ -1148,6 +1152,46 @@ static void mmio_fail_diag(const struct mmio_ctx *c, const struct mmio_insn *in,
 			 (unsigned long long)c->seg_base[i]);
 }
 
+/*
+ * With RFLAGS.TF the instruction the kernel completes must end in a
+ * single-step #DB (a trap: the frame holds the next instruction), as it
+ * would on the CPU: the guest is in the stub of vector 1 with the frame
+ * of its mode on the stack.  Checks it and fixes @want's rsp and rip.
+ */
+static int mmio_single_step(struct env *e, struct minivmm_regs *want,
+			    const struct minivmm_regs *got, uint64_t next)
+{
+	static const unsigned int frame[3] = { 6, 12, 40 };
+	unsigned int w = e->mode == MODE_REAL ? 2 : e->mode == MODE_PROT32 ?
+			 4 : 8;
+	struct minivmm_sregs sr;
+	uint64_t ret = 0, sp = want->rsp - frame[e->mode];
+
+	if (vcpu_get_sregs(e->v, &sr)) {
+		tap_diag("GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	if (sr.cs.base + got->rip != HANDLERS_GPA + 1 * STUB_SIZE + 1 ||
+	    got->rsp != sp) {
+		tap_diag("TF set: want the #DB stub (linear 0x%llx) with rsp 0x%llx, got linear 0x%llx rsp 0x%llx: the single-step trap was lost",
+			 (unsigned long long)(HANDLERS_GPA + STUB_SIZE + 1),
+			 (unsigned long long)sp,
+			 (unsigned long long)(sr.cs.base + got->rip),
+			 (unsigned long long)got->rsp);
+		return -1;
+	}
+	memcpy(&ret, e->mem + sr.ss.base + sp, w);
+	if (ret != next) {
+		tap_diag("#DB frame: return rip 0x%llx, want 0x%llx",
+			 (unsigned long long)ret, (unsigned long long)next);
+		return -1;
+	}
+	want->rsp = got->rsp;
+	want->rip = got->rip;
+	want->rflags = got->rflags;	/* TF and IF cleared by the gate */
+	return 0;
+}
+
 /* One instruction: generate, run, check.  0 ok, -1 failed. */
 static int mmio_iter(struct env *e, const struct minivmm_sregs *sr0,
 		     uint64_t iter)
@@ -1158,11 +1202,14 @@ static int mmio_iter(struct env *e, const struct minivmm_sregs *sr0,
 	struct mmio_ctx c = { .mode = e->mode, .mem_size = e->mem_size };
 	struct mmio_insn in;
 	uint64_t rip = e->mode == MODE_REAL ? 0 : CODE_GPA, data;
+	uint64_t stack = e->mode == MODE_REAL ? 0xf000 : STACK_TOP;
 	unsigned int i, tries;
 	uint8_t packed[16];
+	bool tf;
 
 	rng_iter(2, e->mode, iter);
-	mmio_segs(&c, &sr);
+	tf = chance(20);
+	mmio_segs(&c, &sr, tf);
 	for (tries = 0; ; tries++) {
 		CHECK(tries < 1000, "no instruction after %u tries", tries);
 		for (i = 0; i < 16; i++) {
@@ -1171,16 +1218,23 @@ static int mmio_iter(struct env *e, const struct minivmm_sregs *sr0,
 				c.reg[i] &= 0xffffffff;
 			c.reg_used[i] = false;
 		}
+		if (tf)
+			c.reg[4] = stack;
 		if (!mmio_gen(&in, &c, rip))
 			break;
 	}
+	/* a stack the #DB can use: rsp neither an address nor loaded */
+	tf = tf && !in.reject && !c.reg_used[4] && in.dst != 4;
+	if (tf)
+		snprintf(in.form + strlen(in.form),
+			 sizeof(in.form) - strlen(in.form), " TF");
 	memcpy(e->mem + CODE_GPA, in.b, in.len);
 	e->mem[CODE_GPA + in.len] = 0xf4;
 	memset(&r, 0, sizeof(r));
 	for (i = 0; i < 16; i++)
 		*gpr(&r, i) = c.reg[i];
 	r.rip = rip;
-	r.rflags = X86_RFLAGS_FIXED | (rnd() & 0x8d5);
+	r.rflags = X86_RFLAGS_FIXED | (rnd() & 0x8d5) | (tf ? 0x100 : 0);
 	want = r;
 	if (vcpu_set_sregs(e->v, &sr) || vcpu_set_regs(e->v, &r)) {
 		tap_diag("SET_SREGS/SET_REGS: %s", strerror(errno));
@@ -1233,6 +1287,10 @@ static int mmio_iter(struct env *e, const struct minivmm_sregs *sr0,
 	if (vcpu_get_regs(e->v, &got)) {
 		tap_diag("GET_REGS: %s", strerror(errno));
 		goto fail;
+	}
+	if (tf && mmio_single_step(e, &want, &got, rip + in.len)) {
+		mmio_fail_diag(&c, &in, iter);
+		return -1;
 	}
 	if (!memcmp(&got, &want, sizeof(got)))
 		return 0;
