@@ -305,13 +305,24 @@ static const uint16_t port_pool[] = {
 	0x3fd, 0x440, 0xcf8, 0xcfc, 0xffff,
 };
 
-/* A register value: small, in RAM, in MMIO, an MSR or port, or random. */
+/* GDT selectors, with RPL 3, and past the GDT's limit. */
+static const uint16_t sel_pool[] = {
+	0, 0x08, 0x10, 0x18, 0x20, 0x28, 0x30, 0x38, 0x0b, 0x13, 0x1b, 0x23,
+	0x33, 0x1000, 0xffff,
+};
+
+/*
+ * A register value: small, a selector, in RAM, in MMIO, an MSR or port,
+ * or random.
+ */
 static uint64_t fuzz_value(const struct env *e)
 {
-	switch (rnd_below(8)) {
+	switch (rnd_below(9)) {
 	case 0:
-		return rnd_below(16);
+		return chance(50) ? rnd_below(16) :
+				    sel_pool[rnd_below(ARRAY_SIZE(sel_pool))];
 	case 1:
+	case 8:
 		return rnd_below((uint32_t)e->mem_size);
 	case 2:
 		return MMIO_GPA + rnd_below(0x10000);
@@ -471,6 +482,10 @@ static int fuzz_state(struct env *e, unsigned int start)
 	r.rip += start;
 	if (chance(30))
 		r.rflags |= 0x200;	/* IF: STI/CLI/HLT with interrupts on */
+	if (chance(10))
+		r.rflags |= 0x100;	/* TF: a #DB after every instruction */
+	if (chance(10))
+		r.rflags |= 0x40400;	/* AC and DF */
 	if (vcpu_set_regs(e->v, &r)) {
 		tap_diag("SET_REGS: %s", strerror(errno));
 		return -1;
