@@ -11,13 +11,13 @@
  *    IDT (IVT) entry pointing at a HLT.  The VMM side answers every exit
  *    (IO and MMIO reads with random data), resumes elsewhere in the stream
  *    after a handler ran, resets the vCPU after a triple fault, a failed
- *    entry or an internal error (now and then with a new VM), and kicks a
- *    RUN that outlives the per-run limit with a timer signal (EINTR is
- *    expected then).  The case fails on an errno RUN does not document
- *    (docs/api.md), an exit reason it did not ask for, a malformed exit, a
- *    state ioctl that fails, or a RUN that ignores HANG_TICKS kicks.  The
- *    bed fails the run on any BUG/WARNING/Oops; panic_on_warn is on while
- *    the test runs.
+ *    entry or an internal error (one time in four with a VM made again),
+ *    and kicks a RUN that outlives the per-run limit with a timer signal
+ *    (EINTR is expected then).  The case fails on an errno RUN does not
+ *    document (docs/api.md), an exit reason it did not ask for, a
+ *    malformed exit, a state ioctl that fails, or a RUN that ignores
+ *    HANG_TICKS kicks.  The bed fails the run on any BUG/WARNING/Oops;
+ *    panic_on_warn is on while the test runs.
  *
  * 2. MMIO decoder check.  Random valid encodings of the instructions the
  *    decoder handles (kmod/x86_decode.c: MOV 88/89/8A/8B, C6/C7 /0, A0-A3
@@ -638,8 +638,8 @@ static int fuzz_iter(struct env *e, struct fuzz_stats *st, uint64_t iter)
 	}
 	/*
 	 * After a triple fault, a failed entry or an internal error the vCPU
-	 * is reset by the next fuzz_state(); now and then the whole VM is
-	 * made anew instead, so both paths run.
+	 * is reset by the next fuzz_state(); one time in four the whole VM
+	 * is made again instead, so both paths run.
 	 */
 	if (n < EXITS_PER_ITER && chance(25)) {
 		env_free(e);
@@ -673,7 +673,7 @@ static int fuzz_run(enum guest_mode mode)
 	}
 	for (i = 0; i < 256; i++)
 		nvec += !!st.vectors[i];
-	tap_diag("%s: %lu streams, %lu runs: %lu kicks, %lu IO, %lu MMIO, %lu HLT (%lu in handlers, %u vectors), %lu shutdowns, %lu failed entries, internal errors %lu/%lu/%lu, %lu new VMs, %lu EFAULT/ENOMEM",
+	tap_diag("%s: %lu streams, %lu runs: %lu kicks, %lu IO, %lu MMIO, %lu HLT (%lu in handlers, %u vectors), %lu shutdowns, %lu failed entries, internal errors %lu/%lu/%lu, %lu VMs made again, %lu EFAULT/ENOMEM",
 		 mode_names[mode], st.iters, st.runs, st.kicks, st.io, st.mmio,
 		 st.hlt, st.handler, nvec, st.shutdown, st.fail_entry,
 		 st.internal[1], st.internal[2], st.internal[3], st.new_vms,
@@ -711,7 +711,7 @@ struct mmio_ctx {
 	uint64_t mem_size;
 	uint64_t seg_base[6];
 	uint64_t reg[16];
-	bool reg_used[16];	/* fixed by the addressing */
+	bool reg_used[16];	/* set by the addressing */
 };
 
 static void emit(struct mmio_insn *in, uint8_t b)
