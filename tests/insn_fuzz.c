@@ -48,7 +48,7 @@
  *  MINIVMM_FUZZ_SECONDS  the whole test's budget in seconds of the bed's
  *                        clock, split evenly over its cases; default 60,
  *                        and 2 in the Bochs beds (the CI's critical path),
- *                        where a second of this test cost about 110 s of
+ *                        where a second of this test cost about 100 s of
  *                        host CPU (the clock follows the guest's
  *                        instructions; VM exits cost far more).
  *  MINIVMM_FUZZ_SEED     the seed (decimal or 0x hex); default: from the
@@ -990,7 +990,7 @@ static void prefixes_emit(struct mmio_insn *in, const struct mmio_ctx *c,
 		p[j] = t;
 	}
 	/* in 64-bit code a REX before a legacy prefix is ignored */
-	if (c->mode == MODE_LONG && stray_rex && chance(10))
+	if (c->mode == MODE_LONG && stray_rex && n && chance(10))
 		emit(in, 0x40 | rnd_below(16));
 	for (i = 0; i < n; i++)
 		emit(in, p[i]);
