@@ -979,9 +979,14 @@ static void prefixes_emit(struct mmio_insn *in, const struct mmio_ctx *c,
 		p[n] = p[rnd_below(n)];		/* a repeat */
 		n++;
 	}
-	/* a segment override that a later one replaces */
+	/*
+	 * A segment override that a later one replaces.  Two of them are
+	 * undefined in the SDM; CPUs take the last, but in 64-bit code the
+	 * Bochs bed's keeps an FS/GS override that a later ES/CS/SS/DS (no-ops
+	 * there) follows: there the replaced one is one of the no-ops.
+	 */
 	if (seg != SEG_NONE && chance(20))
-		emit(in, seg_prefix[rnd_below(6)]);
+		emit(in, seg_prefix[rnd_below(c->mode == MODE_LONG ? 4 : 6)]);
 	for (i = n; i > 1; i--) {
 		unsigned int j = rnd_below(i);
 		uint8_t t = p[i - 1];
