@@ -981,9 +981,9 @@ static void prefixes_emit(struct mmio_insn *in, const struct mmio_ctx *c,
 	}
 	/*
 	 * A segment override that a later one replaces.  Two of them are
-	 * undefined in the SDM; CPUs take the last, but in 64-bit code the
-	 * Bochs bed's keeps an FS/GS override that a later ES/CS/SS/DS (no-ops
-	 * there) follows: there the replaced one is one of the no-ops.
+	 * undefined in the SDM; both beds' CPUs take the last, except that in
+	 * 64-bit code Bochs keeps an FS/GS override that a later ES/CS/SS/DS
+	 * (no-ops there) follows: there the replaced one is one of those.
 	 */
 	if (seg != SEG_NONE && chance(20))
 		emit(in, seg_prefix[rnd_below(c->mode == MODE_LONG ? 4 : 6)]);
