@@ -53,6 +53,21 @@ void __mvm_exit_path mvm_queue_exception(struct mvm_vcpu *vcpu, u8 vector, u32 e
 	exc->error = exc->has_error ? error : 0;
 }
 
+/*
+ * The core finished a guest instruction in place of the CPU: rip moves
+ * past it and, with RFLAGS.TF, the single-step trap the CPU raises after
+ * an instruction it completes itself is queued (DR6.BS), as the CPU never
+ * ran the instruction to its end.
+ */
+void mvm_insn_complete(struct mvm_vcpu *vcpu, u64 next_rip)
+{
+	vcpu->rip = next_rip;
+	if (!(vcpu->rflags & X86_EFLAGS_TF))
+		return;
+	vcpu->dr6 |= MVM_DR6_BS;
+	mvm_queue_exception(vcpu, MVM_X86_DB, 0);
+}
+
 /* External interrupts: RFLAGS.IF and no STI/MOV SS shadow. */
 static bool __mvm_exit_path mvm_irq_open(struct mvm_vcpu *vcpu)
 {

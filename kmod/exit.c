@@ -37,7 +37,7 @@ static int __mvm_exit_path mvm_exit_internal(struct mvm_vcpu *vcpu,
 /* The instruction that exited is done: no STI/MOV SS shadow after it. */
 static int __mvm_exit_path mvm_insn_done(struct mvm_vcpu *vcpu, const struct mvm_exit *exit)
 {
-	vcpu->rip = exit->next_rip;
+	mvm_insn_complete(vcpu, exit->next_rip);
 	vcpu->shadow = 0;
 	return MVM_RESUME;
 }
@@ -252,7 +252,13 @@ int __mvm_exit_path mvm_exit_handle(struct mvm_vcpu *vcpu, const struct mvm_exit
 		mvm_cpuid_emulate(vcpu);
 		return mvm_insn_done(vcpu, exit);
 	case MVM_EXIT_HLT:
-		mvm_insn_done(vcpu, exit);
+		/*
+		 * Not mvm_insn_done(): a single-step trap queued here would
+		 * be due while the vCPU sleeps.  HLT with RFLAGS.TF raises
+		 * no #DB (a known limit).
+		 */
+		vcpu->rip = exit->next_rip;
+		vcpu->shadow = 0;
 		return mvm_vcpu_halt(vcpu);
 	case MVM_EXIT_RDMSR:
 		return mvm_exit_rdmsr(vcpu, exit);

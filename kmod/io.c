@@ -184,7 +184,7 @@ int __mvm_exit_path mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
 	if (!io->string && mvm_io_nodev(vcpu->vm, io->port)) {
 		if (io->in)
 			mvm_io_in_rax(vcpu, io->size, ~0U);
-		vcpu->rip = io->next_rip;
+		mvm_insn_complete(vcpu, io->next_rip);
 		return MVM_RESUME;
 	}
 
@@ -193,7 +193,7 @@ int __mvm_exit_path mvm_io_exit(struct mvm_vcpu *vcpu, const struct mvm_io *io)
 
 		if (!rcx) {
 			/* REP with a zero count does nothing at all. */
-			vcpu->rip = io->next_rip;
+			mvm_insn_complete(vcpu, io->next_rip);
 			return MVM_RESUME;
 		}
 		/* One page of data per exit; the rest re-executes. */
@@ -265,7 +265,7 @@ int __mvm_exit_path mvm_io_complete(struct mvm_vcpu *vcpu)
 			memcpy(&val, vcpu->io_data, io->size);
 			mvm_io_in_rax(vcpu, io->size, val);
 		}
-		vcpu->rip = io->next_rip;
+		mvm_insn_complete(vcpu, io->next_rip);
 		return 0;
 	}
 
@@ -304,6 +304,6 @@ int __mvm_exit_path mvm_io_complete(struct mvm_vcpu *vcpu)
 		if (left)
 			return 0;
 	}
-	vcpu->rip = io->next_rip;
+	mvm_insn_complete(vcpu, io->next_rip);
 	return 0;
 }

@@ -98,7 +98,7 @@ static bool __mvm_exit_path mmio_irqchip(struct mvm_vcpu *vcpu, u64 gpa, bool is
 		mmio_load_reg(vcpu, le64_to_cpu(*data));
 	}
 	vcpu->pending = MVM_PENDING_NONE;
-	vcpu->rip = vcpu->pending_rip;
+	mvm_insn_complete(vcpu, vcpu->pending_rip);
 	return true;
 }
 
@@ -167,5 +167,5 @@ void __mvm_exit_path mvm_mmio_complete(struct mvm_vcpu *vcpu)
 	vcpu->pending = MVM_PENDING_NONE;
 	/* Userspace may change the page at any time: read it once. */
 	mmio_load_reg(vcpu, le64_to_cpu(READ_ONCE(*shared)));
-	vcpu->rip = vcpu->pending_rip;
+	mvm_insn_complete(vcpu, vcpu->pending_rip);
 }

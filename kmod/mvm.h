@@ -46,6 +46,8 @@ enum mvm_gpr {
 #define MVM_DR6_RESET		0xffff0ff0ull
 #define MVM_DR7_RESET		0x400ull
 #define MVM_APIC_BASE_RESET	(0xfee00000ull | BIT_ULL(11))
+/* DR6.BS: the #DB is a single-step trap. */
+#define MVM_DR6_BS		BIT_ULL(14)
 
 /* Access rights of a guest-physical mapping. */
 #define MVM_PROT_READ		BIT(0)
@@ -706,6 +708,7 @@ long mvm_vcpu_run(struct mvm_vcpu *vcpu);
  * whose delivery the exit interrupted as the CPU would (x86.c).
  */
 void mvm_queue_exception(struct mvm_vcpu *vcpu, u8 vector, u32 error);
+void mvm_insn_complete(struct mvm_vcpu *vcpu, u64 next_rip);
 /* Choose what the next entry delivers and which windows it opens. */
 void mvm_events_choose(struct mvm_vcpu *vcpu, struct mvm_entry *entry);
 /* Whether an external interrupt could be delivered at the next entry. */

@@ -2,7 +2,8 @@
 /*
  * mmio_test - MMIO loads and stores through every instruction form the
  * decoder supports, in 64-bit, 32-bit and 16-bit code; read-only slots;
- * an instruction the decoder cannot handle.
+ * an instruction the decoder cannot handle; single-stepping over the
+ * instructions the kernel completes.
  *
  * Each guest runs a fixed sequence of accesses; userspace checks every
  * exit against a table (address, size, data written) and answers loads
@@ -153,6 +154,37 @@ GUEST_CODE(highva_guest, ".code64",
 GUEST_CODE(straddle_guest, ".code64",
 	"mov $" M ", %ebx\n"
 	"jmp *%rax\n");
+
+/*
+ * Single-stepping (RFLAGS.TF) over instructions the kernel completes in
+ * place of the CPU (an MMIO store and load, CPUID, OUT): each must end in
+ * a #DB trap, as the other instructions do.  tf_handler records the
+ * return rip of every #DB at r15 and returns with TF still set.
+ */
+GUEST_CODE(tf_guest, ".code64",
+	"mov $" M ", %ebx\n"
+	"mov $0x20000, %r15d\n"
+	"pushfq\n"
+	"orl $0x100, (%rsp)\n"
+	"popfq\n"
+	"movl $0x1234, (%rbx)\n"
+	"tf_1: mov 8(%rbx), %ecx\n"
+	"tf_2: xor %eax, %eax\n"
+	"tf_3: cpuid\n"
+	"tf_4: out %al, $0x80\n"
+	"tf_5: pushfq\n"
+	"tf_6: andl $~0x100, (%rsp)\n"
+	"tf_7: popfq\n"
+	"tf_8: hlt\n");
+GUEST_LABEL(tf_1); GUEST_LABEL(tf_2); GUEST_LABEL(tf_3); GUEST_LABEL(tf_4);
+GUEST_LABEL(tf_5); GUEST_LABEL(tf_6); GUEST_LABEL(tf_7); GUEST_LABEL(tf_8);
+
+#define TF_HANDLER_GPA	0x18000ULL
+GUEST_CODE(tf_handler, ".code64",
+	"mov (%rsp), %r14\n"
+	"mov %r14, (%r15)\n"
+	"add $8, %r15\n"
+	"iretq\n");
 
 struct mmio_step {
 	bool write;
@@ -556,6 +588,48 @@ static int test_walk_mmio(void)
 	return CASE_PASS;
 }
 
+static int test_single_step(void)
+{
+	const unsigned char *const at[] = {
+		tf_1, tf_2, tf_3, tf_4, tf_5, tf_6, tf_7, tf_8,
+	};
+	struct vcpu *v = GUEST_CREATE(MODE_LONG, tf_guest);
+	struct minivmm_run *run;
+	const uint64_t *rec;
+	unsigned int i, n, bad = 0;
+
+	CHECK(v, "guest setup failed");
+	run = v->run;
+	vm_load(v->vm, TF_HANDLER_GPA, tf_handler, tf_handler_end);
+	vm_idt_set64(v->vm, 1, TF_HANDLER_GPA);
+	rec = vm_host(v->vm, DATA_GPA);
+	if (!vcpu_run_expect(v, MINIVMM_EXIT_MMIO))
+		return CASE_FAIL;
+	CHECK(run->mmio.is_write && run->mmio.phys_addr == MMIO_GPA,
+	      "want the store at 0x40000000");
+	if (!vcpu_run_expect(v, MINIVMM_EXIT_MMIO))
+		return CASE_FAIL;
+	CHECK(!run->mmio.is_write && run->mmio.phys_addr == MMIO_GPA + 8,
+	      "want the load at 0x40000008");
+	if (!vcpu_run_expect(v, MINIVMM_EXIT_IO))
+		return CASE_FAIL;
+	CHECK(run->io.port == 0x80, "want the OUT to port 0x80");
+	if (!vcpu_run_expect(v, MINIVMM_EXIT_HLT))
+		return CASE_FAIL;
+	n = (VCPU_REG(v, r15) - DATA_GPA) / 8;
+	for (i = 0; i < n && i < ARRAY_SIZE(at); i++)
+		bad += rec[i] != GUEST_ADDR(tf_guest, at[i]);
+	if (!bad && n == ARRAY_SIZE(at))
+		return CASE_PASS;
+	for (i = 0; i < n || i < ARRAY_SIZE(at); i++)
+		tap_diag("#DB %u: return rip 0x%llx, want 0x%llx", i,
+			 i < n ? (unsigned long long)rec[i] : 0ULL,
+			 i < ARRAY_SIZE(at) ?
+			 (unsigned long long)GUEST_ADDR(tf_guest, at[i]) : 0ULL);
+	tap_diag("want one #DB after each instruction, got %u", n);
+	return CASE_FAIL;
+}
+
 static const struct test_case cases[] = {
 	{ "64-bit MMIO stores and loads, all decoded forms", test_mmio64, 60 },
 	{ "32-bit MMIO stores and loads", test_mmio32, 0 },
@@ -571,6 +645,8 @@ static const struct test_case cases[] = {
 	{ "an instruction running from RAM into MMIO", test_straddle, 0 },
 	{ "undecodable MMIO instruction gives INTERNAL_ERROR", test_bad_insn, 0 },
 	{ "a page walk reaching MMIO is not an MMIO access", test_walk_mmio, 0 },
+	{ "single-step over MMIO, CPUID and OUT: a #DB after each",
+	  test_single_step, 0 },
 };
 
 int main(void)
