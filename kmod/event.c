@@ -59,7 +59,7 @@ void __mvm_exit_path mvm_queue_exception(struct mvm_vcpu *vcpu, u8 vector, u32 e
  * an instruction it completes itself is queued (DR6.BS), as the CPU never
  * ran the instruction to its end.
  */
-void mvm_insn_complete(struct mvm_vcpu *vcpu, u64 next_rip)
+void __mvm_exit_path mvm_insn_complete(struct mvm_vcpu *vcpu, u64 next_rip)
 {
 	vcpu->rip = next_rip;
 	if (!(vcpu->rflags & X86_EFLAGS_TF))
